@@ -48,7 +48,7 @@ public final class Backends {
             if (b.name().equals(name)) {
                 Availability a = b.probe();
                 if (a.available()) return b;
-                throw new BackendUnavailableException("backend '" + name + "' is unavailable: " + a.detail() + ". " + report());
+                throw new BackendUnavailableException("backend '" + name + "' is unavailable: " + a.detail() + ". " + report(b));
             }
         }
         throw new BackendUnavailableException("unknown backend '" + name + "'. " + report());
@@ -56,10 +56,15 @@ public final class Backends {
 
     /** One sentence per backend: name and availability or the reason it is unavailable. */
     public String report() {
-        if (all.isEmpty()) return "No backend is on the class path.";
-        StringBuilder sb = new StringBuilder("Backends: ");
-        for (int i = 0; i < all.size(); i++) {
-            Backend b = all.get(i);
+        return report(null);
+    }
+
+    private String report(Backend except) {
+        List<Backend> listed = all.stream().filter(b -> b != except).toList();
+        if (listed.isEmpty()) return except == null ? "No backend is on the class path." : "No other backend is on the class path.";
+        StringBuilder sb = new StringBuilder(except == null ? "Backends: " : "Other backends: ");
+        for (int i = 0; i < listed.size(); i++) {
+            Backend b = listed.get(i);
             Availability a = b.probe();
             if (i > 0) sb.append("; ");
             sb.append(b.name()).append(a.available() ? " (available: " : " (unavailable: ").append(a.detail()).append(')');

@@ -44,7 +44,7 @@ public abstract class WebGpuBackend implements Backend {
 
     @Override
     public String description() {
-        return header.implementation() + " through java.lang.foreign, bindings generated from " + String.join(" + ", header.headerFiles());
+        return header.implementation() + " via java.lang.foreign; bindings generated from " + String.join(" + ", header.headerFiles());
     }
 
     public WebGpuHeader header() { return header; }
@@ -54,7 +54,9 @@ public abstract class WebGpuBackend implements Backend {
         Optional<NativeLibraryLocator.Found> found = locator.locate();
         if (found.isEmpty()) return Availability.unavailable(locator.notFoundMessage(header.implementation() + " library"));
         NativeLibraryLocator.Found f = found.get();
-        if (!Files.isReadable(f.path())) return Availability.unavailable(f.path() + " (from " + f.source() + ") is not a readable file");
+        if (!Files.isReadable(f.path()))
+            return Availability.unavailable(header.implementation() + " library " + f.path() + " (from " + f.source()
+                    + ") does not exist or is not readable; fix that path, or unset it and run scripts/setup.sh");
         return Availability.available(f.path() + " (" + f.source() + ")");
     }
 
