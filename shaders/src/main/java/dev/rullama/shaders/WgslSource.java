@@ -8,7 +8,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The catalog of WGSL kernel files shipped in this module ({@code dev/rullama/shaders/*.wgsl}). Setting
+ * The catalog of WGSL kernel files shipped in this module ({@code dev/rullama/shaders/*.wgsl}), with the one
+ * preprocessor feature WGSL lacks: a line {@code #include "name"} is replaced by {@code name.wgsl} (each file at
+ * most once per kernel), so shared helpers such as the workgroup reductions exist once. Setting
  * {@code -Drullama.dumpWgsl=DIR} (or {@code $RULLAMA_DUMP_WGSL}) writes every kernel source that is loaded into DIR,
  * for debugging with other tools.
  */
@@ -17,19 +19,40 @@ public final class WgslSource {
 
     private WgslSource() {}
 
-    /** The source of {@code name}.wgsl. */
+    private static final java.util.regex.Pattern INCLUDE = java.util.regex.Pattern.compile("^#include \"([a-z0-9_]+)\"\\s*$");
+
+    /** The source of {@code name}.wgsl with its includes expanded. */
     public static String load(String name) {
         return CACHE.computeIfAbsent(name, n -> {
-            String path = n + ".wgsl";
-            try (InputStream in = WgslSource.class.getResourceAsStream(path)) {
-                if (in == null) throw new IllegalArgumentException("no WGSL kernel " + path + " in " + WgslSource.class.getPackageName());
-                String src = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                dump(path, src);
-                return src;
+            String src = expand(n, new java.util.HashSet<>());
+            try {
+                dump(n + ".wgsl", src);
             } catch (IOException e) {
-                throw new UncheckedIOException("reading " + path, e);
+                throw new UncheckedIOException("dumping " + n + ".wgsl", e);
             }
+            return src;
         });
+    }
+
+    private static String expand(String name, java.util.Set<String> included) {
+        if (!included.add(name)) return "";
+        StringBuilder out = new StringBuilder();
+        for (String line : raw(name).split("\n", -1)) {
+            java.util.regex.Matcher m = INCLUDE.matcher(line);
+            if (m.matches()) out.append("// ---- ").append(m.group(1)).append(".wgsl ----\n").append(expand(m.group(1), included));
+            else out.append(line).append('\n');
+        }
+        return out.toString();
+    }
+
+    private static String raw(String name) {
+        String path = name + ".wgsl";
+        try (InputStream in = WgslSource.class.getResourceAsStream(path)) {
+            if (in == null) throw new IllegalArgumentException("no WGSL kernel " + path + " in " + WgslSource.class.getPackageName());
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + path, e);
+        }
     }
 
     private static void dump(String file, String src) throws IOException {

@@ -6,7 +6,7 @@
 // y is [rows]. Rows are folded over (x, y) workgroups (one dispatch dimension holds at most 65535 workgroups,
 // and Gemma's vocabulary has 262144 rows).
 // Bindings: 0 uniform Params, 1 W (read), 2 x (read), 3 y (read_write).
-// Each thread accumulates a strided partial dot product in f32; a tree reduction in workgroup memory finishes it
+// Each thread accumulates a strided partial dot product in f32; workgroup_sum (reduce.wgsl) finishes it
 // (WG must be a power of two).
 
 struct Params {
@@ -23,8 +23,6 @@ struct Params {
 
 override WG: u32 = 256u;
 
-var<workgroup> partial: array<f32, WG>;
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>,
@@ -38,15 +36,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     for (var c = lid; c < p.cols; c += WG) {
         acc += W[base + c] * x[c];
     }
-    partial[lid] = acc;
-    workgroupBarrier();
-    for (var s = WG / 2u; s > 0u; s >>= 1u) {
-        if (lid < s) {
-            partial[lid] += partial[lid + s];
-        }
-        workgroupBarrier();
-    }
+    let total = workgroup_sum(lid, acc);
     if (lid == 0u) {
-        y[row] = partial[0];
+        y[row] = total;
     }
 }
+
+#include "reduce"

@@ -6,8 +6,8 @@
 // V-norm). Rows are folded over (x, y) workgroups: row = wid.x + wid.y * num_workgroups.x, because one dispatch
 // dimension holds at most 65535 workgroups.
 // Bindings: 0 uniform Params, 1 x (read), 2 w (read), 3 y (read_write).
-// Sum of squares is accumulated in f32 per thread with a stride of WG, then tree-reduced in workgroup memory
-// (WG must be a power of two).
+// Sum of squares is accumulated in f32 per thread with a stride of WG, then summed over the workgroup
+// (reduce.wgsl; WG must be a power of two).
 
 struct Params {
     n: u32,
@@ -24,8 +24,6 @@ struct Params {
 override WG: u32 = 256u;
 override HAS_WEIGHT: bool = true;
 
-var<workgroup> partial: array<f32, WG>;
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>,
@@ -40,15 +38,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
         let v = x[base + i];
         acc += v * v;
     }
-    partial[lid] = acc;
-    workgroupBarrier();
-    for (var s = WG / 2u; s > 0u; s >>= 1u) {
-        if (lid < s) {
-            partial[lid] += partial[lid + s];
-        }
-        workgroupBarrier();
-    }
-    let scale = inverseSqrt(partial[0] / f32(p.n) + p.eps);
+    let total = workgroup_sum(lid, acc);
+    let scale = inverseSqrt(total / f32(p.n) + p.eps);
     for (var i = lid; i < p.n; i += WG) {
         var v = x[base + i] * scale;
         if (HAS_WEIGHT) {
@@ -57,3 +48,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
         y[base + i] = v;
     }
 }
+
+#include "reduce"
