@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the FFM bindings of both WebGPU backends from their pinned headers with the project's own generator,
 # tools/bindgen/BindGen.java (see its header comment). The output is deterministic: the layout tests of
-# backend-dawn and backend-wgpu regenerate into a temporary file and require it to equal the checked-in one, so keep
-# the arguments below in sync with DawnHeaderLayoutTest and WgpuNativeHeaderLayoutTest.
+# backend-dawn and backend-wgpu regenerate into a temporary file and require it to equal the checked-in one.
 set -euo pipefail
 
 # JDK 25 or newer: keep JAVA_HOME if it already is one, else use the Temurin 25 install.
@@ -18,18 +17,9 @@ JAVA="$JAVA_HOME/bin/java"
 # The generator records header paths relative to the working directory: run from the repository root.
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-"$JAVA" tools/bindgen/BindGen.java \
-  --header backend-dawn/src/main/headers/dawn/webgpu.h \
-  --functions backend-dawn/src/main/bindgen/functions.txt \
-  --extra-structs WGPUShaderSourceWGSL \
-  --package dev.rullama.backend.dawn.ffi --class DawnWebGpuHeader --implementation dawn \
-  --out backend-dawn/src/main/java/dev/rullama/backend/dawn/ffi/DawnWebGpuHeader.java
-
-"$JAVA" tools/bindgen/BindGen.java \
-  --header backend-wgpu/src/main/headers/webgpu.h \
-  --header backend-wgpu/src/main/headers/wgpu.h \
-  --functions backend-wgpu/src/main/bindgen/functions.txt \
-  --extra-structs WGPUShaderSourceWGSL \
-  --extra-enums WGPUNativeSType \
-  --package dev.rullama.backend.wgpu.ffi --class WgpuNativeHeader --implementation wgpu-native \
-  --out backend-wgpu/src/main/java/dev/rullama/backend/wgpu/ffi/WgpuNativeHeader.java
+# Each backend's generator arguments (one per line) live in backend-*/src/main/bindgen/bindgen.args; the layout
+# tests read the same file, so the script and the tests cannot drift apart.
+for backend in backend-dawn backend-wgpu; do
+  mapfile -t args < "$backend/src/main/bindgen/bindgen.args"
+  "$JAVA" tools/bindgen/BindGen.java "${args[@]}"
+done
