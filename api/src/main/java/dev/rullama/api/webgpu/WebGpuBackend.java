@@ -86,6 +86,22 @@ public abstract class WebGpuBackend implements Backend {
     }
 
     /**
+     * Debug aid: destroys a device's native device while it is still open, as a driver reset or GPU hang would,
+     * so that callers can test how they handle device loss. Later calls on {@code device} raise a
+     * {@link dev.rullama.api.GpuException} carrying the implementation's loss message.
+     */
+    public static void loseDevice(Device device) throws RullamaException {
+        if (!(device instanceof WebGpuDevice d)) throw new IllegalArgumentException("not a WebGPU device: " + device);
+        try {
+            d.loseForTesting();
+        } catch (RullamaException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new dev.rullama.api.GpuException("destroying the device failed: " + t);
+        }
+    }
+
+    /**
      * Lets the implementation deliver pending callbacks. {@code device} is NULL before a device exists.
      * Must return promptly unless {@code block} is true.
      */

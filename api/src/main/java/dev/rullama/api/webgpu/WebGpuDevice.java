@@ -457,6 +457,7 @@ final class WebGpuDevice implements Device, Callbacks.DeviceEvents {
     }
 
     void submitEncoder(MemorySegment encoder) throws Throwable {
+        ensureOpen(); // submitting to a lost device aborts the process in wgpu-native
         MemorySegment cmd = (MemorySegment) api.fn("wgpuCommandEncoderFinish").invoke(encoder, MemorySegment.NULL);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment list = a.allocate(ValueLayout.ADDRESS);
@@ -602,6 +603,11 @@ final class WebGpuDevice implements Device, Callbacks.DeviceEvents {
                 throw new IllegalArgumentException(k.spec().name() + " binding " + b.name() + ": " + t.label() + " is " + t.byteSize() + " bytes, not a multiple of 4");
             ts.add(t);
         }
+        for (int i = 0; i < ts.size(); i++)
+            for (int j = i + 1; j < ts.size(); j++)
+                if ((decl.get(i).access() == Access.READ_WRITE || decl.get(j).access() == Access.READ_WRITE) && overlap(ts.get(i), ts.get(j)))
+                    throw new IllegalArgumentException(k.spec().name() + ": bindings " + decl.get(i).name() + " and " + decl.get(j).name()
+                            + " overlap in one buffer and one of them is written; WebGPU forbids writable aliasing");
         try (Arena a = Arena.ofConfined()) {
             String e = "WGPUBindGroupEntry";
             long stride = api.struct(e).byteSize();
@@ -632,6 +638,19 @@ final class WebGpuDevice implements Device, Callbacks.DeviceEvents {
         } catch (Throwable t) {
             throw new GpuException(backend.name() + ": wgpuDeviceCreateBindGroup failed: " + t);
         }
+    }
+
+    private static boolean overlap(WebGpuTensor a, WebGpuTensor b) {
+        return a.buffer().equals(b.buffer()) && a.byteOffset() < b.byteOffset() + b.byteSize() && b.byteOffset() < a.byteOffset() + a.byteSize();
+    }
+
+    /** Destroys the native device while it is still in use, as a driver reset would (see {@link WebGpuBackend#loseDevice}). */
+    void loseForTesting() throws Throwable {
+        api.fn("wgpuDeviceDestroy").invoke(device);
+        backend.pumpEvents(api, instance, device, false);
+        // wgpu-native reports no loss for a destroyed device, and aborts the process if work is then submitted
+        // to it: record the loss ourselves so that every later call stops in ensureOpen().
+        if (lostMessage == null) lostMessage = "Destroyed: the device was destroyed (WebGpuBackend.loseDevice)";
     }
 
     void releaseBindGroup(MemorySegment group) {

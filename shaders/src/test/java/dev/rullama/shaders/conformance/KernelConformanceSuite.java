@@ -144,6 +144,15 @@ public abstract class KernelConformanceSuite {
     }
 
     @Test
+    void writableAliasingIsRejectedBeforeTheGpu() throws Exception {
+        try (Tensor p = device.upload("params", RmsNorm.params(4, 1, 1e-6f)); Tensor x = device.upload("x", new float[]{1, 2, 3, 4})) {
+            var kernel = device.compile(RmsNorm.spec(true, 64));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> device.bind(kernel, p, x, x, x));
+            assertTrue(e.getMessage().contains("overlap"), e.getMessage());
+        }
+    }
+
+    @Test
     void wrongBindingCountIsRejected() throws Exception {
         try (Tensor x = device.upload("x", new float[]{1, 2, 3, 4})) {
             var kernel = device.compile(RmsNorm.spec(true, 64));

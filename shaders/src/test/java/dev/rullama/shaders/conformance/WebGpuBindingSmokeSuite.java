@@ -59,6 +59,13 @@ public abstract class WebGpuBindingSmokeSuite {
             k.close();
             y.close();
         }
+        try (Device doomed = backend.open(DeviceOptions.defaults())) {
+            Tensor t = doomed.upload("t", new float[]{1, 2, 3, 4});
+            WebGpuBackend.loseDevice(doomed);
+            dev.rullama.api.GpuException lost = assertThrows(dev.rullama.api.GpuException.class, () -> doomed.readFloats(t));
+            System.out.println("[smoke] backend=" + backend.name() + " after device loss: " + lost.getMessage());
+            assertTrue(lost.getMessage().contains("device lost"), lost.getMessage());
+        }
         Map<String, Long> counts = backend.api().callCounts();
         assertEquals(backend.header().functions().keySet(), counts.keySet());
         TreeSet<String> never = new TreeSet<>();
