@@ -18,6 +18,6 @@ final class CliModule extends AbstractModule {
     @Provides
     @Singleton
     ObjectMapper json() {
-        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).registerModule(new com.fasterxml.jackson.datatype.jdk8.Jdk8Module());
     }
 }

@@ -26,7 +26,6 @@ public final class Main {
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("rullama: error: " + Errors.oneLine(e));
             if (verbose) e.printStackTrace(cmd.getErr());
-            else cmd.getErr().println("(run with --verbose for details)");
             return Errors.exitCode(e);
         });
         return cl.execute(args);
