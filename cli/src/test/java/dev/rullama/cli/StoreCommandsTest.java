@@ -77,6 +77,10 @@ class StoreCommandsTest {
         manifest("big", "e2b", config, "{\"mediaType\":\"application/vnd.ollama.image.model\",\"digest\":\"sha256:" + "ab".repeat(32)
                 + "\",\"size\":" + Files.size(big) + "}");
         Files.writeString(root.resolve("blobs/sha256-" + "cd".repeat(32) + "-partial"), "half a download");
+        // a model whose GGUF is cut short in its tensor infos
+        byte[] whole = tinyGemma().toByteArray();
+        byte[] cut = java.util.Arrays.copyOf(whole, whole.length / 3);
+        manifest("truncated", "latest", config, blob("model", cut));
         // a small model whose blob does not hash to its name
         byte[] corrupt = tinyGemma().toByteArray();
         Files.write(root.resolve("blobs/sha256-" + "ef".repeat(32)), corrupt);
@@ -102,7 +106,7 @@ class StoreCommandsTest {
         String[] lines = r.out().strip().split("\n");
         assertTrue(lines[0].matches("NAME\\s+ID\\s+SIZE\\s+MODIFIED"), lines[0]);
         assertTrue(r.out().contains("tiny:latest") && r.out().contains("tiny:lora") && r.out().contains("big:e2b"), r.out());
-        assertEquals(5, lines.length, "four models and the header; the partial blob is ignored: " + r.out());
+        assertEquals(6, lines.length, "five models and the header; the partial blob is ignored: " + r.out());
     }
 
     @Test
@@ -148,6 +152,15 @@ class StoreCommandsTest {
         assertFalse(r.err().contains("\tat "), r.err());
         CliTest.Result ok = CliTest.run("show", "tiny", "--verify", "--models", root.toString());
         assertEquals(0, ok.code(), ok.err());
+    }
+
+    @Test
+    void aTruncatedGgufIsOneLineNamingFileAndOffset() {
+        CliTest.Result r = CliTest.run("show", "truncated", "--models", root.toString());
+        assertEquals(1, r.code());
+        String err = r.err().strip();
+        assertEquals(1, err.lines().count(), err);
+        assertTrue(err.contains("/blobs/sha256-") && err.contains("at byte "), err);
     }
 
     @Test
