@@ -1,0 +1,93 @@
+package dev.rullama.cli;
+
+import dev.rullama.api.Backend;
+import dev.rullama.api.Backends;
+import dev.rullama.api.ModelFamily;
+import dev.rullama.api.RullamaException;
+import dev.rullama.gemma.GemmaConfig;
+import dev.rullama.gemma.chat.ChatFormat;
+import dev.rullama.gemma.chat.GenerationDefaults;
+import dev.rullama.gemma.reference.ReferenceModel;
+import dev.rullama.gemma.runtime.LanguageModel;
+import dev.rullama.gemma.runtime.ReferenceLanguageModel;
+import dev.rullama.gemma.tokenizer.GemmaTokenizer;
+import dev.rullama.gguf.GgufFile;
+import dev.rullama.ollama.Layer;
+import dev.rullama.ollama.LayerKind;
+import dev.rullama.ollama.Manifest;
+import dev.rullama.ollama.ModelNotFoundException;
+import dev.rullama.ollama.OllamaStore;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.ServiceLoader;
+
+/**
+ * Opens a model by name for generation: finds it in the stores, maps its GGUF (read-only), picks the model family
+ * by {@code general.architecture} (a {@link ModelFamily} found with ServiceLoader), builds tokenizer, chat format and
+ * defaults (the manifest's params layer, else Ollama's fallbacks), and puts the weights on the chosen engine.
+ */
+final class ModelLoader {
+    /** The hidden engine that runs the plain-Java reference forward pass. */
+    static final String CPU_REFERENCE = "cpu-reference";
+
+    record Loaded(String name, GgufFile file, GemmaConfig config, GemmaTokenizer tokenizer, ChatFormat chat,
+                  GenerationDefaults defaults, LanguageModel model) implements AutoCloseable {
+        @Override
+        public void close() {
+            model.close();
+            file.close();
+        }
+    }
+
+    private ModelLoader() {}
+
+    static Loaded load(Path models, String name, String backend, Backends backends) throws Exception {
+        List<OllamaStore> stores = ModelStores.resolve(models);
+        Manifest manifest = null;
+        OllamaStore store = null;
+        ModelNotFoundException notFound = null;
+        for (OllamaStore s : stores) {
+            try {
+                manifest = s.manifest(name);
+                store = s;
+                break;
+            } catch (ModelNotFoundException e) {
+                if (notFound == null) notFound = e;
+            }
+        }
+        if (manifest == null) throw new RullamaException(notFound.getMessage() + " (run `rullama list` to see the models)");
+        GgufFile file = store.openModel(manifest);
+        try {
+            String arch = file.metadata().architecture();
+            requireFamily(arch, file.path());
+            GemmaConfig config = GemmaConfig.from(file);
+            GemmaTokenizer tokenizer = GemmaTokenizer.fromGguf(file);
+            ChatFormat chat = ChatFormat.forArchitecture(arch);
+            Optional<Layer> params = manifest.layer(LayerKind.PARAMS);
+            GenerationDefaults defaults = params.isPresent()
+                    ? GenerationDefaults.fromParamsJson(store.readText(manifest, params.get()))
+                    : GenerationDefaults.ollamaFallbacks();
+            LanguageModel model = engine(file, backend, backends);
+            return new Loaded(manifest.name().displayShortest(), file, config, tokenizer, chat, defaults, model);
+        } catch (Exception e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    private static void requireFamily(String arch, Path file) throws RullamaException {
+        for (ModelFamily f : ServiceLoader.load(ModelFamily.class))
+            if (f.architectures().contains(arch)) return;
+        throw new RullamaException(file + ": general.architecture '" + arch + "' is not supported (this build runs: "
+                + String.join(", ", ServiceLoader.load(ModelFamily.class).stream().flatMap(p -> p.get().architectures().stream()).sorted().toList()) + ")");
+    }
+
+    private static LanguageModel engine(GgufFile file, String backend, Backends backends) throws RullamaException {
+        if (CPU_REFERENCE.equalsIgnoreCase(backend)) return new ReferenceLanguageModel(ReferenceModel.load(file));
+        Backend b = backends.select(backend);
+        throw new RullamaException("generation on the GPU (" + b.name() + ") is not built yet; run with --backend=" + CPU_REFERENCE
+                + " for the plain-Java reference forward pass");
+    }
+}
