@@ -1,0 +1,237 @@
+// Fused dequantize x matrix-vector product over GGUF-quantized weights (decode: one token).
+//
+//   y[row_base + r] = sum_c W[r, c] * x[c]        r < rows, c < cols
+//
+// Shapes: W is [rows][cols] in ggml type QTYPE, row-major (GGUF ne0 = cols contiguous), bound as the raw file bytes
+// in an array<u32> (a row is row_bytes bytes; rows and blocks may start at any byte, see matvec_blocks.wgsl). The
+// binding may be a window of a larger tensor: r counts rows from the window's start, row_base places them in y.
+// x is [cols] f32, bound as vec4 (its binding must hold at least cols floats; with TAIL the elements past cols
+// are masked, not read). y is the whole output vector.
+// Bindings: 0 uniform Params, 1 W (read), 2 x (read), 3 y (read_write).
+//
+// Threads: TPR threads per row (a power of two), WG / TPR rows per workgroup; rows are folded over (x, y)
+// workgroups (one dispatch dimension holds at most 65535 of them). Thread `lane` of a row decodes quads lane,
+// lane + TPR, ... of that row (a quad is 4 units, 32 weights that share one decode of their scales; two quads per
+// loop step), dots them with x in f32, and the row's TPR partial sums are added by a tree in workgroup memory. Each weight byte is loaded by one thread; consecutive lanes read consecutive 16-byte runs. No subgroup
+// operations: wgpu-native does not offer them.
+//
+// Overrides: WG, TPR and the block layout (QTYPE, BLOCK_ELEMS, BLOCK_BYTES, UNITS, TAIL), all set by
+// dev.rullama.shaders.QuantMatVec.
+
+struct Params {
+    rows: u32,      // rows in this window
+    cols: u32,
+    row_base: u32,  // y index of the window's first row
+    row_bytes: u32,
+}
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> W: array<u32>;
+@group(0) @binding(2) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+
+override WG: u32 = 128u;
+override TPR: u32 = 32u;
+override QTYPE: u32;
+override BLOCK_ELEMS: u32;
+override BLOCK_BYTES: u32;
+override UNITS: u32;
+override TAIL: bool;
+
+var<workgroup> partial: array<f32, WG>;
+
+// w . x over the 4 elements starting at element `at` of the row, masking those past the row's end (TAIL).
+fn dot4(w: vec4<f32>, at: u32) -> f32 {
+    if (TAIL) {
+        let inside = (vec4<u32>(at) + vec4<u32>(0u, 1u, 2u, 3u)) < vec4<u32>(p.cols);
+        if (!all(inside)) {
+            let zero = vec4<f32>(0.0);
+            return dot(select(zero, w, inside), select(zero, x[at >> 2u], inside));
+        }
+    }
+    return dot(w, x[at >> 2u]);
+}
+
+// Unit u of the row starting at byte `row`, dotted with x.
+fn unit_dot(row: u32, u: u32) -> f32 {
+    let b = u / UNITS;
+    let un = decode_unit(row + b * BLOCK_BYTES, u - b * UNITS);
+    let e = b * BLOCK_ELEMS;
+    return dot4(un.lo, e + un.lo_at) + dot4(un.hi, e + un.hi_at);
+}
+
+// Quad g of a row of `units` units: units 4g..4g+3, dotted with x. UNITS is 1 or a multiple of 4, so a quad is
+// four pseudo-blocks of a plain type or lies inside one block, where its four units share their scales: the
+// hot types decode the scales once per quad (the quad_* functions below); the others add four unit_dot.
+fn quad_dot(row: u32, g: u32, units: u32) -> f32 {
+    let u = 4u * g;
+    let b = u / UNITS;
+    let blk = row + b * BLOCK_BYTES;
+    let m = (u - b * UNITS) >> 2u;
+    let e = b * BLOCK_ELEMS;
+    switch (QTYPE) {
+        case 2u: { return quad_q4_0(blk, e); }
+        case 8u: { return quad_q8_0(blk, e); }
+        case 12u: { return quad_q4_k(blk, m, e); }
+        case 13u: { return quad_q5_k(blk, m, e); }
+        case 14u: { return quad_q6_k(blk, m, e); }
+        case 39u: { return quad_mxfp4(blk, e); }
+        default: {
+            var acc = unit_dot(row, u);
+            for (var i = 1u; i < 4u; i++) {
+                if (u + i < units) {
+                    acc += unit_dot(row, u + i);
+                }
+            }
+            return acc;
+        }
+    }
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+    let lane = lid % TPR;
+    let r = (wid.x + wid.y * nwg.x) * (WG / TPR) + lid / TPR;
+    var acc = 0.0;
+    if (r < p.rows) {
+        let units = ((p.cols + BLOCK_ELEMS - 1u) / BLOCK_ELEMS) * UNITS;
+        let quads = (units + 3u) / 4u;
+        let row = r * p.row_bytes;
+        // Two independent quads per step keep more loads in flight per thread (decode is latency-bound
+        // otherwise); each is still a coalesced access across the lanes.
+        var g = lane;
+        for (; g + TPR < quads; g += 2u * TPR) {
+            acc += quad_dot(row, g, units) + quad_dot(row, g + TPR, units);
+        }
+        if (g < quads) {
+            acc += quad_dot(row, g, units);
+        }
+    }
+    // Segmented tree sum: the TPR lanes of each row are contiguous in lid.
+    partial[lid] = acc;
+    workgroupBarrier();
+    for (var s = TPR / 2u; s > 0u; s >>= 1u) {
+        if (lane < s) {
+            partial[lid] += partial[lid + s];
+        }
+        workgroupBarrier();
+    }
+    if (lane == 0u && r < p.rows) {
+        y[p.row_base + r] = partial[lid];
+    }
+}
+
+// ---- quads of the hot types: 32 weights with one decode of their scales (same values as decode_unit) ----
+
+// Q4_0: the whole block; qs word i holds elements 4i.. (low nibbles) and 16+4i.. (high).
+fn quad_q4_0(blk: u32, e: u32) -> f32 {
+    let d = f16_at(blk);
+    var acc = 0.0;
+    for (var i = 0u; i < 4u; i++) {
+        let q = w32(blk + 2u + 4u * i);
+        acc += dot(d * vec4<f32>(vec4<i32>(bytes4(q, 0u, 0xFu)) - vec4<i32>(8)), x[(e >> 2u) + i]);
+        acc += dot(d * vec4<f32>(vec4<i32>(bytes4(q, 4u, 0xFu)) - vec4<i32>(8)), x[(e >> 2u) + 4u + i]);
+    }
+    return acc;
+}
+
+// MXFP4: as Q4_0 with the E8M0 scale and the E2M1 table.
+fn quad_mxfp4(blk: u32, e: u32) -> f32 {
+    let s = w8(blk);
+    let d = bitcast<f32>(select((s - 1u) << 23u, 0x00200000u << s, s < 2u));
+    var acc = 0.0;
+    for (var i = 0u; i < 4u; i++) {
+        let q = w32(blk + 1u + 4u * i);
+        acc += dot(d * fp4x4(bytes4(q, 0u, 0xFu)), x[(e >> 2u) + i]);
+        acc += dot(d * fp4x4(bytes4(q, 4u, 0xFu)), x[(e >> 2u) + 4u + i]);
+    }
+    return acc;
+}
+
+// Q8_0: the whole block, qs word i = elements 4i..4i+3.
+fn quad_q8_0(blk: u32, e: u32) -> f32 {
+    let d = f16_at(blk);
+    var acc = 0.0;
+    for (var i = 0u; i < 8u; i++) {
+        acc += dot(vec4<f32>(sbytes4(w32(blk + 2u + 4u * i))) * d, x[(e >> 2u) + i]);
+    }
+    return acc;
+}
+
+// Q4_K quad m = units 4m..4m+3: chunk c = m/2, qs bytes 32c + 16(m&1) + 0..15.
+fn quad_q4_k(blk: u32, m: u32, e: u32) -> f32 {
+    let c = m >> 1u;
+    let l = 16u * (m & 1u);
+    let dm = unpack2x16float(w32(blk));
+    let s0 = w32(blk + 4u);
+    let s1 = w32(blk + 8u);
+    let s2 = w32(blk + 12u);
+    let sm0 = scale_min_k4(s0, s1, s2, 2u * c);
+    let sm1 = scale_min_k4(s0, s1, s2, 2u * c + 1u);
+    let d0 = dm.x * f32(sm0.x);
+    let m0 = dm.y * f32(sm0.y);
+    let d1 = dm.x * f32(sm1.x);
+    let m1 = dm.y * f32(sm1.y);
+    let xlo = (e + 64u * c + l) >> 2u;
+    var acc = 0.0;
+    for (var i = 0u; i < 4u; i++) {
+        let q = w32(blk + 16u + 32u * c + l + 4u * i);
+        acc += dot(d0 * vec4<f32>(bytes4(q, 0u, 0xFu)) - m0, x[xlo + i]);
+        acc += dot(d1 * vec4<f32>(bytes4(q, 4u, 0xFu)) - m1, x[xlo + 8u + i]);
+    }
+    return acc;
+}
+
+// Q5_K quad m: as Q4_K, with the fifth bits from qh bytes 16(m&1) + 0..15.
+fn quad_q5_k(blk: u32, m: u32, e: u32) -> f32 {
+    let c = m >> 1u;
+    let l = 16u * (m & 1u);
+    let dm = unpack2x16float(w32(blk));
+    let s0 = w32(blk + 4u);
+    let s1 = w32(blk + 8u);
+    let s2 = w32(blk + 12u);
+    let sm0 = scale_min_k4(s0, s1, s2, 2u * c);
+    let sm1 = scale_min_k4(s0, s1, s2, 2u * c + 1u);
+    let d0 = dm.x * f32(sm0.x);
+    let m0 = dm.y * f32(sm0.y);
+    let d1 = dm.x * f32(sm1.x);
+    let m1 = dm.y * f32(sm1.y);
+    let xlo = (e + 64u * c + l) >> 2u;
+    var acc = 0.0;
+    for (var i = 0u; i < 4u; i++) {
+        let q = w32(blk + 48u + 32u * c + l + 4u * i);
+        let qh = w32(blk + 16u + l + 4u * i);
+        let lo = bytes4(q, 0u, 0xFu) | (bytes4(qh, 2u * c, 1u) << vec4<u32>(4u));
+        let hi = bytes4(q, 4u, 0xFu) | (bytes4(qh, 2u * c + 1u, 1u) << vec4<u32>(4u));
+        acc += dot(d0 * vec4<f32>(lo) - m0, x[xlo + i]);
+        acc += dot(d1 * vec4<f32>(hi) - m1, x[xlo + 8u + i]);
+    }
+    return acc;
+}
+
+// Q6_K quad m = units 4m..4m+3: half h = m/4, p = (m/2)&1, bytes l = 16(m&1) + 0..15 of ql (+64h+32p) and qh
+// (+32h); one scale for the low nibbles (sub-block 8h+2p+(m&1)) and one for the high (+4).
+fn quad_q6_k(blk: u32, m: u32, e: u32) -> f32 {
+    let h = m >> 2u;
+    let p = (m >> 1u) & 1u;
+    let l = 16u * (m & 1u);
+    let d = f16_at(blk + 208u);
+    let sub = 8u * h + 2u * p + (m & 1u);
+    let d_lo = d * f32(bitcast<i32>(w8(blk + 192u + sub) << 24u) >> 24u);
+    let d_hi = d * f32(bitcast<i32>(w8(blk + 196u + sub) << 24u) >> 24u);
+    let xlo = (e + 128u * h + 32u * p + l) >> 2u;
+    var acc = 0.0;
+    for (var i = 0u; i < 4u; i++) {
+        let ql = w32(blk + 64u * h + 32u * p + l + 4u * i);
+        let qh = w32(blk + 128u + 32u * h + l + 4u * i);
+        let lo = bytes4(ql, 0u, 0xFu) | (bytes4(qh, 2u * p, 3u) << vec4<u32>(4u));
+        let hi = bytes4(ql, 4u, 0xFu) | (bytes4(qh, 2u * p + 4u, 3u) << vec4<u32>(4u));
+        acc += dot(d_lo * vec4<f32>(vec4<i32>(lo) - vec4<i32>(32)), x[xlo + i]);
+        acc += dot(d_hi * vec4<f32>(vec4<i32>(hi) - vec4<i32>(32)), x[xlo + 16u + i]);
+    }
+    return acc;
+}
+
+#include "matvec_blocks"
