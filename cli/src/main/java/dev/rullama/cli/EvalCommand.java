@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
         description = {"Run a token sequence through the model and print, for every position, the K most likely next tokens with their",
                 "final logits (after softcap), plus the greedy continuation of N tokens. --json prints the shape documented in README.md."})
 final class EvalCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A model name, or a path to a .gguf file.")
     String name;
 
     static final class Input {
@@ -72,7 +72,7 @@ final class EvalCommand implements Callable<Integer> {
         if (topK < 1) throw new IllegalArgumentException("--top-k must be at least 1");
         if (generate < 0) throw new IllegalArgumentException("--generate must not be negative");
         PrintWriter out = spec.commandLine().getOut();
-        try (ModelLoader.Loaded m = ModelLoader.load(engine.models, name, engine.backendOrDefault(), backends)) {
+        try (ModelLoader.Loaded m = ModelLoader.load(engine, name, backends)) {
             int[] tokens = input.tokens != null ? input.tokens : m.tokenizer().encodeWithBos(input.text, true);
             int vocab = m.config().vocabSize();
             for (int t : tokens)

@@ -2,6 +2,8 @@ package dev.rullama.cli;
 
 import dev.rullama.api.Backend;
 import dev.rullama.api.Backends;
+import dev.rullama.api.DeviceOptions;
+import dev.rullama.gemma.gpu.GpuLanguageModel;
 import dev.rullama.api.ModelFamily;
 import dev.rullama.api.RullamaException;
 import dev.rullama.gemma.GemmaConfig;
@@ -43,7 +45,20 @@ final class ModelLoader {
 
     private ModelLoader() {}
 
-    static Loaded load(Path models, String name, String backend, Backends backends) throws Exception {
+    static Loaded load(EngineOptions engine, String name, Backends backends) throws Exception {
+        Path models = engine.models;
+        String backend = engine.backendOrDefault();
+        Path direct = Path.of(name);
+        if (name.endsWith(".gguf") && java.nio.file.Files.isRegularFile(direct)) {
+            // a GGUF file given by path, as llama.cpp takes one: no manifest, so Ollama's default parameters
+            GgufFile file = GgufFile.open(direct);
+            try {
+                return build(direct.getFileName().toString(), file, GenerationDefaults.ollamaFallbacks(), engine, backend, backends);
+            } catch (Exception e) {
+                file.close();
+                throw e;
+            }
+        }
         List<OllamaStore> stores = ModelStores.resolve(models);
         Manifest manifest = null;
         OllamaStore store = null;
@@ -60,21 +75,27 @@ final class ModelLoader {
         if (manifest == null) throw new RullamaException(notFound.getMessage() + " (run `rullama list` to see the models)");
         GgufFile file = store.openModel(manifest);
         try {
-            String arch = file.metadata().architecture();
-            requireFamily(arch, file.path());
-            GemmaConfig config = GemmaConfig.from(file);
-            GemmaTokenizer tokenizer = GemmaTokenizer.fromGguf(file);
-            ChatFormat chat = ChatFormat.forArchitecture(arch);
             Optional<Layer> params = manifest.layer(LayerKind.PARAMS);
             GenerationDefaults defaults = params.isPresent()
                     ? GenerationDefaults.fromParamsJson(store.readText(manifest, params.get()))
                     : GenerationDefaults.ollamaFallbacks();
-            LanguageModel model = engine(file, backend, backends);
-            return new Loaded(manifest.name().displayShortest(), file, config, tokenizer, chat, defaults, model);
+            return build(manifest.name().displayShortest(), file, defaults, engine, backend, backends);
         } catch (Exception e) {
             file.close();
             throw e;
         }
+    }
+
+    private static Loaded build(String name, GgufFile file, GenerationDefaults defaults, EngineOptions engine, String backend,
+                                Backends backends) throws Exception {
+        String arch = file.metadata().architecture();
+        requireFamily(arch, file.path());
+        GemmaConfig config = GemmaConfig.from(file);
+        GemmaTokenizer tokenizer = GemmaTokenizer.fromGguf(file);
+        ChatFormat chat = ChatFormat.forArchitecture(arch);
+        int maxContext = engine.contextLength(config.contextLength() > 0 ? config.contextLength() : Integer.MAX_VALUE);
+        LanguageModel model = engine(file, config, backend, backends, maxContext);
+        return new Loaded(name, file, config, tokenizer, chat, defaults, model);
     }
 
     private static void requireFamily(String arch, Path file) throws RullamaException {
@@ -84,10 +105,10 @@ final class ModelLoader {
                 + String.join(", ", ServiceLoader.load(ModelFamily.class).stream().flatMap(p -> p.get().architectures().stream()).sorted().toList()) + ")");
     }
 
-    private static LanguageModel engine(GgufFile file, String backend, Backends backends) throws RullamaException {
+    private static LanguageModel engine(GgufFile file, GemmaConfig config, String backend, Backends backends, int maxContext)
+            throws RullamaException {
         if (CPU_REFERENCE.equalsIgnoreCase(backend)) return new ReferenceLanguageModel(ReferenceModel.load(file));
         Backend b = backends.select(backend);
-        throw new RullamaException("generation on the GPU (" + b.name() + ") is not built yet; run with --backend=" + CPU_REFERENCE
-                + " for the plain-Java reference forward pass");
+        return GpuLanguageModel.open(b, DeviceOptions.defaults(), file, config, maxContext);
     }
 }

@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
         description = {"Chat with a model. With PROMPT: answer it and exit (PROMPT '-' reads standard input). Without: an interactive chat",
                 "(multi-turn; /bye quits, /clear forgets, /set parameter NAME VALUE, /set system TEXT, /?). Ctrl-C stops the current answer."})
 final class RunCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "gemma4, gemma4:e2b, gemma3:270m, ...")
+    @Parameters(index = "0", paramLabel = "MODEL", description = "gemma4, gemma4:e2b, gemma3:270m, ... or a path to a .gguf file.")
     String name;
 
     @Parameters(index = "1..*", paramLabel = "PROMPT", arity = "0..*", description = "The prompt (words are joined with spaces).")
@@ -75,7 +75,7 @@ final class RunCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--think takes on or off, not '" + think + "'");
         };
         long t0 = System.nanoTime();
-        try (ModelLoader.Loaded m = ModelLoader.load(gen.engine.models, name, gen.engine.backendOrDefault(), backends)) {
+        try (ModelLoader.Loaded m = ModelLoader.load(gen.engine, name, backends)) {
             long loadNanos = System.nanoTime() - t0;
             if (parent != null && parent.verbose) err.printf("loaded %s on %s in %.2f s%n", m.name(), m.model().engine(), loadNanos / 1e9);
             int ctx = gen.engine.contextLength(m.config().contextLength() > 0 ? m.config().contextLength() : Integer.MAX_VALUE);

@@ -1,0 +1,391 @@
+package dev.rullama.gemma.gpu;
+
+import dev.rullama.api.Backend;
+import dev.rullama.api.DType;
+import dev.rullama.api.DeviceOptions;
+import dev.rullama.api.Device;
+import dev.rullama.api.DeviceLimits;
+import dev.rullama.api.OutOfDeviceMemoryException;
+import dev.rullama.api.RullamaException;
+import dev.rullama.api.Tensor;
+import dev.rullama.gemma.GemmaConfig;
+import dev.rullama.gemma.GemmaWeights;
+import dev.rullama.gemma.LayerConfig;
+import dev.rullama.gemma.WeightMatrix;
+import dev.rullama.gemma.runtime.InferenceSession;
+import dev.rullama.gemma.runtime.LanguageModel;
+import dev.rullama.gguf.GgufFile;
+import dev.rullama.gguf.GgufTensor;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Gemma 4 / Gemma 3 on a GPU {@link Device}: the forward pass of {@code dev.rullama.gemma.reference.ReferenceModel},
+ * op for op, as WGSL kernels from {@code rullama-shaders}. Weights are uploaded exactly as the GGUF stores them (raw
+ * bytes in U32 tensors, decoded on the fly by the quantized matrix kernels); norm vectors as F32; the per-layer token
+ * table of E models stays in the mapped file and only the rows of the step's tokens are uploaded.
+ *
+ * <pre>{@code
+ * Device device = Backends.discover().select(name).open(DeviceOptions.defaults());
+ * GgufFile file = GgufFile.open(path);
+ * GemmaConfig config = GemmaConfig.from(file);
+ * try (GpuLanguageModel model = GpuLanguageModel.load(file, config, device, 4096)) {
+ *     GpuLanguageModel.Session s = model.newSession(4096);
+ *     float[] logits = s.prefill(promptIds);
+ *     int next = s.decodeGreedy(token); // argmax on the GPU, only the id comes back
+ * }
+ * }</pre>
+ *
+ * <p>Memory: before allocating anything the model estimates weights + KV cache of {@code maxContext} + activations and
+ * throws {@link OutOfDeviceMemoryException} when that exceeds the budget ({@link #budgetBytes}): the system property
+ * {@value #BUDGET_PROPERTY} (bytes) if set, else {@value #DEFAULT_BUFFERS} × {@code limits.maxBufferSize} (WebGPU does
+ * not report the adapter's memory; the largest buffer is the only size the adapter admits to). A single tensor larger
+ * than {@code maxBufferSize} is rejected the same way.
+ *
+ * <p>Not thread-safe; the device is driven by one thread. Keep {@code file} and {@code device} open while the model is
+ * used; {@link #close()} frees the model's tensors, not the device.
+ */
+public final class GpuLanguageModel implements LanguageModel {
+    public static final String BUDGET_PROPERTY = "rullama.gpu.memoryBudget";
+    public static final int DEFAULT_BUFFERS = 8;
+    /** Tokens one forward submit processes at most; longer prefills are split (sizes the activations and sliding rings). */
+    public static final int CHUNK = 64;
+
+    final Device device;
+    final GemmaConfig config;
+    final GemmaWeights weights;
+    private final Map<GgufTensor, Tensor> uploaded = new IdentityHashMap<>();
+    private final Map<String, Tensor> byName = new LinkedHashMap<>();
+    private final Map<WeightMatrix, Tensor> experts = new IdentityHashMap<>();
+    private final Map<float[], Tensor> vectors = new IdentityHashMap<>();
+    private final List<Tensor> owned = new ArrayList<>();
+    final Tensor dummy;
+    private final long budget;
+    private final long weightBytes;
+    private boolean ownsDevice;
+
+    private GpuLanguageModel(Device device, GemmaConfig config, GemmaWeights weights, long budget, long weightBytes) throws RullamaException {
+        this.device = device;
+        this.config = config;
+        this.weights = weights;
+        this.budget = budget;
+        this.weightBytes = weightBytes;
+        this.dummy = own(device.upload("dummy", new float[4]));
+    }
+
+    /**
+     * Opens a device of {@code backend} and loads the model on it; {@link #close()} also closes that device. This is
+     * what a front end calls: {@code GpuLanguageModel.open(Backends.discover().select(name), DeviceOptions.defaults(),
+     * file, GemmaConfig.from(file), ctx)}.
+     */
+    public static GpuLanguageModel open(Backend backend, DeviceOptions options, GgufFile file, GemmaConfig config, int maxContext)
+            throws RullamaException {
+        Device device = backend.open(options);
+        try {
+            GpuLanguageModel m = load(file, config, device, maxContext);
+            m.ownsDevice = true;
+            return m;
+        } catch (RullamaException | RuntimeException e) {
+            device.close();
+            throw e;
+        }
+    }
+
+    /** Loads with room for sessions of up to {@code maxContext} positions. */
+    public static GpuLanguageModel load(GgufFile file, GemmaConfig config, Device device, int maxContext) throws RullamaException {
+        return load(file, config, device, maxContext, budgetBytes(device.limits()));
+    }
+
+    /** As {@link #load(GgufFile, GemmaConfig, Device, int)} with an explicit memory budget in bytes. */
+    public static GpuLanguageModel load(GgufFile file, GemmaConfig config, Device device, int maxContext, long budget) throws RullamaException {
+        GemmaWeights w = GemmaWeights.bind(file, config);
+        long wb = 0;
+        for (GgufTensor t : gpuMatrices(w)) {
+            long bytes = words(t.byteSize()) * 4;
+            if (bytes > device.limits().maxBufferSize())
+                throw new OutOfDeviceMemoryException("tensor " + t.name() + " needs " + bytes + " bytes, more than the adapter's largest buffer ("
+                        + device.limits().maxBufferSize() + "); use a smaller quantization");
+            wb += bytes;
+        }
+        for (GemmaWeights.Layer l : w.layers())
+            if (l.experts() != null)
+                for (GemmaWeights.Expert e : l.experts().experts())
+                    wb += 4 * (words(e.gate().rows() * e.gate().tensor().rowBytes()) + words(e.up().rows() * e.up().tensor().rowBytes())
+                            + words(e.down().rows() * e.down().tensor().rowBytes()));
+        long need = wb + sessionBytes(config, maxContext);
+        if (need > budget)
+            throw new OutOfDeviceMemoryException(String.format("the model needs about %.1f MiB on the GPU (weights %.1f MiB + KV cache and activations for a context of %d), more than the budget of %.1f MiB; try a smaller --ctx or a smaller quantization (budget: -D%s=bytes)",
+                    need / 1048576.0, wb / 1048576.0, maxContext, budget / 1048576.0, BUDGET_PROPERTY));
+        GpuLanguageModel m = new GpuLanguageModel(device, config, w, budget, wb);
+        try {
+            for (GgufTensor t : gpuMatrices(w)) m.uploadRaw(t);
+            for (int i = 0; i < config.blockCount(); i++) if (w.layer(i).experts() != null) m.uploadExperts(i, w.layer(i).experts());
+        } catch (RullamaException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
+        return m;
+    }
+
+    /** The memory budget: {@value #BUDGET_PROPERTY} if set, else {@value #DEFAULT_BUFFERS} × maxBufferSize. */
+    public static long budgetBytes(DeviceLimits limits) {
+        String p = System.getProperty(BUDGET_PROPERTY);
+        if (p != null && !p.isBlank()) return Long.parseLong(p.strip());
+        long b = limits.maxBufferSize();
+        return b > Long.MAX_VALUE / DEFAULT_BUFFERS ? Long.MAX_VALUE : b * DEFAULT_BUFFERS;
+    }
+
+    /** Every matrix that lives on the GPU (the per-layer token table of E models stays in the file). */
+    private static List<GgufTensor> gpuMatrices(GemmaWeights w) {
+        List<GgufTensor> out = new ArrayList<>();
+        java.util.function.Consumer<WeightMatrix> add = m -> {
+            if (m != null && !out.contains(m.tensor())) out.add(m.tensor());
+        };
+        add.accept(w.tokenEmbedding());
+        add.accept(w.lmHead());
+        if (w.perLayerInputs() != null) add.accept(w.perLayerInputs().modelProjection());
+        for (GemmaWeights.Layer l : w.layers()) {
+            add.accept(l.q());
+            add.accept(l.k());
+            add.accept(l.v());
+            add.accept(l.attnOutput());
+            add.accept(l.ffnGate());
+            add.accept(l.ffnUp());
+            add.accept(l.ffnDown());
+            if (l.experts() != null) add.accept(l.experts().router());
+            if (l.perLayer() != null) {
+                add.accept(l.perLayer().inputGate());
+                add.accept(l.perLayer().projection());
+            }
+        }
+        return out;
+    }
+
+    private static long words(long bytes) { return (bytes + 3) / 4; }
+
+    /** KV cache of {@code context} positions plus activations and logits, in bytes. */
+    static long sessionBytes(GemmaConfig c, int context) {
+        long kv = 0;
+        int maxQ = 0, maxKv = 0, maxF = 0;
+        for (LayerConfig l : c.layers()) {
+            maxQ = Math.max(maxQ, l.queryWidth());
+            maxKv = Math.max(maxKv, l.kvWidth());
+            maxF = Math.max(maxF, l.ffnWidth());
+            if (l.ownsKv()) kv += 2L * 4 * ring(l, context) * l.kvWidth();
+        }
+        long d = c.embeddingLength();
+        long lp = (long) c.blockCount() * c.perLayerInputLength();
+        long act = 4L * CHUNK * (4 * d + 3L * maxQ + 5L * maxKv + 2L * maxF + 4 * lp + 2L * c.perLayerInputLength());
+        if (c.expertCount() > 0) act += 4L * CHUNK * (6 * d + 2L * c.expertFeedForwardLength() + c.expertCount() + 2L * c.expertUsedCount());
+        long logits = 4L * (CHUNK + 1) * c.vocabSize();
+        return kv + act + logits;
+    }
+
+    /** Slots of a layer's cache: a ring of window + CHUNK - 1 on sliding layers whose window is shorter than the context. */
+    static int ring(LayerConfig l, int context) {
+        if (!l.sliding() || l.window() >= context) return context;
+        return l.window() + CHUNK - 1;
+    }
+
+    private void uploadRaw(GgufTensor t) throws RullamaException {
+        if (uploaded.containsKey(t)) return;
+        long bytes = t.byteSize();
+        Tensor g = own(device.createTensor(t.name(), DType.U32, words(bytes)));
+        MemorySegment data = t.data();
+        long whole = bytes & ~3L;
+        if (whole > 0) device.write(g, 0, data.asSlice(0, whole));
+        if (whole < bytes) {
+            byte[] tail = new byte[4];
+            MemorySegment.copy(data, whole, MemorySegment.ofArray(tail), 0, bytes - whole);
+            device.write(g, whole, MemorySegment.ofArray(tail));
+        }
+        uploaded.put(t, g);
+        byName.put(t.name(), g);
+    }
+
+    /**
+     * Each expert's gate, up and down rows as tensors of their own (raw bytes as stored, just cut per expert), so that
+     * every expert binds at offset 0 whatever the storage offset alignment. Expert e of a stack {@code [in, out, E]}
+     * is rows {@code [e·out, (e+1)·out)}; in a fused gate/up stack its first F rows are the gate, the next F the up.
+     */
+    private void uploadExperts(int layer, GemmaWeights.Experts ex) throws RullamaException {
+        int f = config.expertFeedForwardLength(), d = config.embeddingLength();
+        for (int e = 0; e < ex.experts().size(); e++) {
+            GemmaWeights.Expert x = ex.experts().get(e);
+            boolean fused = x.gate().tensor() == x.up().tensor();
+            long gateRow = fused ? 2L * f * e : (long) f * e;
+            long upRow = fused ? 2L * f * e + f : (long) f * e;
+            experts.put(x.gate(), slice("blk." + layer + ".exp" + e + ".gate", x.gate().tensor(), gateRow, f));
+            experts.put(x.up(), slice("blk." + layer + ".exp" + e + ".up", x.up().tensor(), upRow, f));
+            experts.put(x.down(), slice("blk." + layer + ".exp" + e + ".down", x.down().tensor(), (long) d * e, d));
+        }
+    }
+
+    private Tensor slice(String label, GgufTensor t, long firstRow, long rows) throws RullamaException {
+        long rb = t.rowBytes();
+        long bytes = rows * rb;
+        Tensor g = own(device.createTensor(label, DType.U32, words(bytes)));
+        MemorySegment data = t.data().asSlice(firstRow * rb, bytes);
+        long whole = bytes & ~3L;
+        if (whole > 0) device.write(g, 0, data.asSlice(0, whole));
+        if (whole < bytes) {
+            byte[] tail = new byte[4];
+            MemorySegment.copy(data, whole, MemorySegment.ofArray(tail), 0, bytes - whole);
+            device.write(g, whole, MemorySegment.ofArray(tail));
+        }
+        return g;
+    }
+
+    /** The uploaded raw bytes of a matrix. */
+    Tensor raw(WeightMatrix m) {
+        Tensor t = experts.get(m);
+        if (t == null) t = uploaded.get(m.tensor());
+        if (t == null) throw new IllegalStateException(m.name() + " was not uploaded");
+        return t;
+    }
+
+    /** A small F32 vector (norm weights, scales), uploaded once. */
+    Tensor vector(String label, float[] v) throws RullamaException {
+        if (v == null) return null;
+        Tensor t = vectors.get(v);
+        if (t == null) {
+            t = own(device.upload(label, v));
+            vectors.put(v, t);
+        }
+        return t;
+    }
+
+    Tensor own(Tensor t) {
+        owned.add(t);
+        return t;
+    }
+
+    /** Bytes of uploaded weights. */
+    public long weightBytes() { return weightBytes; }
+
+    /** The budget this model was checked against. */
+    public long budget() { return budget; }
+
+    public Device device() { return device; }
+
+    public GemmaWeights weights() { return weights; }
+
+    @Override
+    public GemmaConfig config() { return config; }
+
+    @Override
+    public String engine() { return device.backendName() + " (" + device.adapter().displayName() + ", " + device.adapter().type() + ")"; }
+
+    /**
+     * A fresh conversation: allocates its KV cache and activations and binds every kernel once.
+     *
+     * @throws OutOfDeviceMemoryException when the session does not fit the budget next to the weights
+     */
+    @Override
+    public Session newSession(int contextLength) {
+        try {
+            if (contextLength <= 0) throw new IllegalArgumentException("context length " + contextLength);
+            if (config.contextLength() > 0 && contextLength > config.contextLength())
+                throw new IllegalArgumentException("context length " + contextLength + " exceeds the model's trained " + config.contextLength());
+            long need = weightBytes + sessionBytes(config, contextLength);
+            if (need > budget)
+                throw new OutOfDeviceMemoryException(String.format("a context of %d needs about %.1f MiB on the GPU with the weights, more than the budget of %.1f MiB; try a smaller --ctx or a smaller quantization",
+                        contextLength, need / 1048576.0, budget / 1048576.0));
+            return new Session(this, contextLength);
+        } catch (RullamaException e) {
+            throw new GpuRuntimeException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (int i = owned.size() - 1; i >= 0; i--) owned.get(i).close();
+        owned.clear();
+        uploaded.clear();
+        experts.clear();
+        vectors.clear();
+        if (ownsDevice) {
+            ownsDevice = false;
+            device.close();
+        }
+    }
+
+    /** A {@link RullamaException} from the GPU, unchecked because {@link InferenceSession} declares none. */
+    public static final class GpuRuntimeException extends RuntimeException {
+        public GpuRuntimeException(RullamaException cause) { super(cause.getMessage(), cause); }
+
+        @Override
+        public synchronized RullamaException getCause() { return (RullamaException) super.getCause(); }
+    }
+
+    /** One conversation on the GPU; see {@link ForwardPass}. */
+    public static final class Session implements InferenceSession {
+        private final ForwardPass pass;
+
+        Session(GpuLanguageModel model, int contextLength) throws RullamaException {
+            this.pass = new ForwardPass(model, contextLength);
+        }
+
+        @Override
+        public int position() { return pass.position(); }
+
+        @Override
+        public int contextLength() { return pass.contextLength(); }
+
+        @Override
+        public float[] prefill(int[] tokens) {
+            try {
+                return pass.prefill(tokens);
+            } catch (RullamaException e) {
+                throw new GpuRuntimeException(e);
+            }
+        }
+
+        @Override
+        public float[] decode(int token) {
+            try {
+                return pass.decode(token);
+            } catch (RullamaException e) {
+                throw new GpuRuntimeException(e);
+            }
+        }
+
+        /** Appends one token and returns the argmax of the next logits, computed on the GPU (only the id is read back). */
+        public int decodeGreedy(int token) {
+            try {
+                return pass.decodeGreedy(token);
+            } catch (RullamaException e) {
+                throw new GpuRuntimeException(e);
+            }
+        }
+
+        /** Appends {@code tokens} and returns the GPU argmax after the last one. */
+        public int prefillGreedy(int[] tokens) {
+            try {
+                return pass.prefillGreedy(tokens);
+            } catch (RullamaException e) {
+                throw new GpuRuntimeException(e);
+            }
+        }
+
+        @Override
+        public float[][] forwardAll(int[] tokens) {
+            try {
+                return pass.forwardAll(tokens);
+            } catch (RullamaException e) {
+                throw new GpuRuntimeException(e);
+            }
+        }
+
+        /** Dispatches recorded by the last submit (one decode step: every layer's kernels). */
+        public int lastDispatchCount() { return pass.lastDispatchCount(); }
+
+        @Override
+        public void close() { pass.close(); }
+    }
+}
