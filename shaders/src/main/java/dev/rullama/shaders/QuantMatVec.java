@@ -64,27 +64,37 @@ public final class QuantMatVec {
 
     /**
      * The decode kernel: {@code threadsPerRow} threads share a row (a power of two), {@code workgroupSize / threadsPerRow}
-     * rows per workgroup ({@code workgroupSize} a multiple of it, at most the adapter's invocation limit).
+     * rows per workgroup ({@code workgroupSize} a multiple of it, at most the adapter's invocation limit), one row
+     * per thread.
      */
     public static KernelSpec spec(GgmlType type, int threadsPerRow, int workgroupSize) {
+        return spec(type, threadsPerRow, workgroupSize, 1);
+    }
+
+    /** As {@link #spec(GgmlType, int, int)} with {@code rowsPerThread} (1 or 2) rows per thread sharing their x loads. */
+    public static KernelSpec spec(GgmlType type, int threadsPerRow, int workgroupSize, int rowsPerThread) {
         if (Integer.bitCount(threadsPerRow) != 1 || workgroupSize % threadsPerRow != 0)
             throw new IllegalArgumentException("threads per row " + threadsPerRow + " must be a power of two dividing the workgroup size " + workgroupSize);
+        if (rowsPerThread != 1 && rowsPerThread != 2) throw new IllegalArgumentException("rows per thread must be 1 or 2, not " + rowsPerThread);
         UnitLayout layout = UnitLayout.of(type);
         Map<String, Double> c = new HashMap<>(layout.constants());
         c.put("WG", (double) workgroupSize);
         c.put("TPR", (double) threadsPerRow);
+        c.put("RPT", (double) rowsPerThread);
         return new KernelSpec("matvec_quant_" + type.name().toLowerCase(java.util.Locale.ROOT), WgslSource.load(FILE), "main", c,
                 List.of(new KernelSpec.Binding(0, "params", Access.UNIFORM), new KernelSpec.Binding(1, "W", Access.READ),
                         new KernelSpec.Binding(2, "x", Access.READ), new KernelSpec.Binding(3, "y", Access.READ_WRITE)));
     }
 
     /**
-     * Enough threads per row that each decodes about 4 units (8 weights each), between 4 and 64: many rows per
-     * workgroup for short rows, a whole warp-sized group or two for long ones.
+     * Threads per row so that each takes about 4 quads (32 weights each) of a quantized row or 16 groups of 4
+     * elements of a plain one, between 4 and 32: on an H200, fewer threads per row leave the row's memory latency
+     * exposed, more make the final reduction dominate (a sweep on an H200, QuantGpuRun in the tests).
      */
     public static int defaultThreadsPerRow(GgmlType type, long cols) {
-        long units = UnitLayout.of(type).unitsPerRow(cols);
-        return (int) Math.max(4, Math.min(64, Long.highestOneBit(Math.max(1, units / 4))));
+        UnitLayout l = UnitLayout.of(type);
+        long perThread = l.tail() ? Math.max(1, (cols + 3) / 4 / 16) : Math.max(1, (l.unitsPerRow(cols) + 3) / 4 / 4);
+        return (int) Math.max(4, Math.min(32, Long.highestOneBit(perThread)));
     }
 
     /** The decode kernel's uniform block: rows of this window, cols, y index of its first row, bytes per row. */
@@ -93,9 +103,14 @@ public final class QuantMatVec {
                 toU32(UnitLayout.of(type).rowBytes(cols), "row bytes"), 0, 0, 0, 0};
     }
 
-    /** The decode dispatch for {@code rows} rows. */
+    /** The decode dispatch for {@code rows} rows, one row per thread. */
     public static Grid grid(long rows, int threadsPerRow, int workgroupSize, DeviceLimits limits) {
-        long perGroup = workgroupSize / threadsPerRow;
+        return grid(rows, threadsPerRow, workgroupSize, 1, limits);
+    }
+
+    /** The decode dispatch for {@code rows} rows. */
+    public static Grid grid(long rows, int threadsPerRow, int workgroupSize, int rowsPerThread, DeviceLimits limits) {
+        long perGroup = (long) workgroupSize / threadsPerRow * rowsPerThread;
         return Grid.fold((rows + perGroup - 1) / perGroup, limits);
     }
 

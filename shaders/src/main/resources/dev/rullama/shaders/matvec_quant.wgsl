@@ -9,14 +9,16 @@
 // are masked, not read). y is the whole output vector.
 // Bindings: 0 uniform Params, 1 W (read), 2 x (read), 3 y (read_write).
 //
-// Threads: TPR threads per row (a power of two), WG / TPR rows per workgroup; rows are folded over (x, y)
-// workgroups (one dispatch dimension holds at most 65535 of them). Thread `lane` of a row decodes quads lane,
-// lane + TPR, ... of that row (a quad is 4 units, 32 weights that share one decode of their scales; two quads per
-// loop step), dots them with x in f32, and the row's TPR partial sums are added by a tree in workgroup memory. Each weight byte is loaded by one thread; consecutive lanes read consecutive 16-byte runs. No subgroup
-// operations: wgpu-native does not offer them.
+// Threads: TPR threads per row (a power of two) and RPT rows per thread (1 or 2: the second row reuses the x
+// values loaded for the first), so WG / TPR * RPT rows per workgroup; workgroups are folded over (x, y) (one
+// dispatch dimension holds at most 65535 of them). Thread `lane` of a row takes work items lane, lane + TPR, ...,
+// UNROLL per loop step: quads of a quantized type (4 units, 32 weights that share one decode of their scales) or
+// groups of 4 elements of a plain type, so each packed quant is loaded by one thread (a block's scales by the few
+// threads that share the block) and consecutive lanes read consecutive runs. It dots them with x in f32; the row's TPR partial sums are added by a tree in workgroup
+// memory. No subgroup operations: wgpu-native does not offer them.
 //
-// Overrides: WG, TPR and the block layout (QTYPE, BLOCK_ELEMS, BLOCK_BYTES, UNITS, TAIL), all set by
-// dev.rullama.shaders.QuantMatVec.
+// Overrides: WG, TPR, RPT and the block layout (QTYPE, BLOCK_ELEMS, BLOCK_BYTES, UNITS, TAIL), all set by
+// dev.rullama.shaders.QuantMatVec; UNROLL keeps its default.
 
 struct Params {
     rows: u32,      // rows in this window
@@ -37,8 +39,11 @@ override BLOCK_ELEMS: u32;
 override BLOCK_BYTES: u32;
 override UNITS: u32;
 override TAIL: bool;
+override UNROLL: u32 = 4u;  // work items per loop step and thread
+override RPT: u32 = 1u;     // rows per thread, 1 or 2
 
 var<workgroup> partial: array<f32, WG>;
+var<workgroup> partial2: array<f32, WG>;
 
 // w . x over the 4 elements starting at element `at` of the row, masking those past the row's end (TAIL).
 fn dot4(w: vec4<f32>, at: u32) -> f32 {
@@ -60,10 +65,10 @@ fn unit_dot(row: u32, u: u32) -> f32 {
     return dot4(un.lo, e + un.lo_at) + dot4(un.hi, e + un.hi_at);
 }
 
-// Quad g of a row of `units` units: units 4g..4g+3, dotted with x. UNITS is 1 or a multiple of 4, so a quad is
-// four pseudo-blocks of a plain type or lies inside one block, where its four units share their scales: the
-// hot types decode the scales once per quad (the quad_* functions below); the others add four unit_dot.
-fn quad_dot(row: u32, g: u32, units: u32) -> f32 {
+// Quad g of a quantized row: units 4g..4g+3, dotted with x. UNITS is a multiple of 4, so a quad lies inside one
+// block, where its four units share their scales: the hot types decode the scales once per quad (the quad_*
+// functions below); the others add four unit_dot.
+fn quad_dot(row: u32, g: u32) -> f32 {
     let u = 4u * g;
     let b = u / UNITS;
     let blk = row + b * BLOCK_BYTES;
@@ -77,15 +82,30 @@ fn quad_dot(row: u32, g: u32, units: u32) -> f32 {
         case 14u: { return quad_q6_k(blk, m, e); }
         case 39u: { return quad_mxfp4(blk, e); }
         default: {
-            var acc = unit_dot(row, u);
-            for (var i = 1u; i < 4u; i++) {
-                if (u + i < units) {
-                    acc += unit_dot(row, u + i);
-                }
-            }
-            return acc;
+            return (unit_dot(row, u) + unit_dot(row, u + 1u)) + (unit_dot(row, u + 2u) + unit_dot(row, u + 3u));
         }
     }
+}
+
+// Elements 4j..4j+3 of a plain-type row that starts at byte `row` (F32 rows are always word-aligned).
+fn plain4(row: u32, j: u32) -> vec4<f32> {
+    switch (QTYPE) {
+        case 0u: {
+            let i = (row >> 2u) + 4u * j;
+            return bitcast<vec4<f32>>(vec4<u32>(W[i], W[i + 1u], W[i + 2u], W[i + 3u]));
+        }
+        case 1u: { return vec4<f32>(unpack2x16float(w32(row + 8u * j)), unpack2x16float(w32(row + 8u * j + 4u))); }
+        default: { return vec4<f32>(bf16x2(w32(row + 8u * j)), bf16x2(w32(row + 8u * j + 4u))); }
+    }
+}
+
+// Work item i of a row: 4 elements of a plain type (lanes then read consecutive 16- or 8-byte runs, the access
+// of a plain strided matvec), or quad i of a quantized row.
+fn item_dot(row: u32, i: u32) -> f32 {
+    if (TAIL) {
+        return dot4(plain4(row, i), 4u * i);
+    }
+    return quad_dot(row, i);
 }
 
 @compute @workgroup_size(WG)
@@ -93,33 +113,48 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
     let lane = lid % TPR;
-    let r = (wid.x + wid.y * nwg.x) * (WG / TPR) + lid / TPR;
+    let r = ((wid.x + wid.y * nwg.x) * (WG / TPR) + lid / TPR) * RPT;
+    let second = RPT == 2u && r + 1u < p.rows;
     var acc = 0.0;
+    var acc2 = 0.0;
     if (r < p.rows) {
         let units = ((p.cols + BLOCK_ELEMS - 1u) / BLOCK_ELEMS) * UNITS;
-        let quads = (units + 3u) / 4u;
+        let items = select((units + 3u) / 4u, (p.cols + 3u) / 4u, TAIL);
         let row = r * p.row_bytes;
-        // Two independent quads per step keep more loads in flight per thread (decode is latency-bound
-        // otherwise); each is still a coalesced access across the lanes.
-        var g = lane;
-        for (; g + TPR < quads; g += 2u * TPR) {
-            acc += quad_dot(row, g, units) + quad_dot(row, g + TPR, units);
-        }
-        if (g < quads) {
-            acc += quad_dot(row, g, units);
+        let row2 = select(row, row + p.row_bytes, second);
+        // UNROLL independent items per step keep more loads in flight per thread; each is still a coalesced
+        // access across the lanes. With RPT = 2 the second row's item reads the same x, which the compiler loads
+        // once for both.
+        for (var i = lane; i < items; i += UNROLL * TPR) {
+            for (var j = 0u; j < UNROLL; j++) {
+                let k = i + j * TPR;
+                if (k < items) {
+                    acc += item_dot(row, k);
+                    if (RPT == 2u) {
+                        acc2 += item_dot(row2, k);
+                    }
+                }
+            }
         }
     }
-    // Segmented tree sum: the TPR lanes of each row are contiguous in lid.
+    // Segmented tree sums: the TPR lanes of each row are contiguous in lid.
     partial[lid] = acc;
+    partial2[lid] = acc2;
     workgroupBarrier();
     for (var s = TPR / 2u; s > 0u; s >>= 1u) {
         if (lane < s) {
             partial[lid] += partial[lid + s];
+            if (RPT == 2u) {
+                partial2[lid] += partial2[lid + s];
+            }
         }
         workgroupBarrier();
     }
     if (lane == 0u && r < p.rows) {
         y[p.row_base + r] = partial[lid];
+        if (second) {
+            y[p.row_base + r + 1u] = partial2[lid];
+        }
     }
 }
 

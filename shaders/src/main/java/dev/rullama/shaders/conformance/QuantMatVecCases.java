@@ -77,6 +77,11 @@ public final class QuantMatVecCases {
         out.add(matMul(GgmlType.F16, 17, 77, 16, 256));
         out.add(matVec(GgmlType.Q6_K, 64, 2560, Scales.MODERATE));
         out.add(matVec(GgmlType.Q4_K, 33, 10240, Scales.MODERATE));
+        // two rows per thread, with an odd row count (the last thread has one row)
+        out.add(matVec(GgmlType.Q4_K, 37, 2048, 16, 128, 2, Scales.MODERATE));
+        out.add(matVec(GgmlType.Q4_0, 9, 96, 4, 64, 2, Scales.MODERATE));
+        out.add(matVec(GgmlType.Q3_K, 5, 512, 8, 64, 2, Scales.MODERATE));
+        out.add(matVec(GgmlType.F16, 7, 257, 8, 64, 2, Scales.MODERATE));
         // more than 65535 workgroups: the dispatch is folded into two dimensions
         out.add(matVec(GgmlType.Q4_0, 70_001, 32, 4, 4, Scales.MODERATE));
         out.add(matVec(GgmlType.MXFP4, 280_001, 32, 4, 16, Scales.MODERATE));
@@ -95,18 +100,25 @@ public final class QuantMatVecCases {
     }
 
     public static KernelCase matVec(GgmlType type, int rows, int cols, int tpr, int wg, Scales scales) {
+        return matVec(type, rows, cols, tpr, wg, 1, scales);
+    }
+
+    public static KernelCase matVec(GgmlType type, int rows, int cols, int tpr, int wg, int rpt, Scales scales) {
         return new KernelCase() {
             public String kernel() { return spec().name(); }
-            public String shape() { return "rows=" + rows + " cols=" + cols + " tpr=" + tpr + " wg=" + wg + (scales == Scales.SUBNORMAL ? " subnormal" : ""); }
+            public String shape() {
+                return "rows=" + rows + " cols=" + cols + " tpr=" + tpr + " wg=" + wg + (rpt > 1 ? " rpt=" + rpt : "")
+                        + (scales == Scales.SUBNORMAL ? " subnormal" : "");
+            }
             public String dtype() { return type.name(); }
             public Tolerance tolerance() { return SUM_F32; }
-            public KernelSpec spec() { return QuantMatVec.spec(type, tpr, wg); }
+            public KernelSpec spec() { return QuantMatVec.spec(type, tpr, wg, rpt); }
             public Prepared prepare(Random r, DeviceLimits limits) {
                 byte[] w = RandomWeights.of(type, rows, cols, scales, r);
                 float[] x = alignedWithRow0(type, w, cols, KernelCase.randomFloats(r, cols, 1f));
                 float[] y = QuantMatVec.reference(type, MemorySegment.ofArray(w), rows, cols, x);
                 return new Prepared(List.of(QuantMatVec.params(type, rows, cols, 0), RandomWeights.words(w), KernelCase.bits(x), new int[rows]),
-                        QuantMatVec.grid(rows, tpr, wg, limits), Map.of(3, y));
+                        QuantMatVec.grid(rows, tpr, wg, rpt, limits), Map.of(3, y));
             }
         };
     }

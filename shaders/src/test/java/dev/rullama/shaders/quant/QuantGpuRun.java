@@ -140,6 +140,21 @@ public final class QuantGpuRun {
                         if (wg >= tpr) timeMatVec(d, GgmlType.valueOf(tn), s, tpr, wg);
     }
 
+    /** Experimental rewrites of the decode kernel, chosen with -Dvariant. */
+    static KernelSpec variant(KernelSpec spec, String v) {
+        java.util.Map<String, Double> c = new java.util.HashMap<>(spec.constants());
+        String src = spec.wgsl();
+        switch (v) {
+            case "" -> { return spec; }
+            case "unroll1" -> c.put("UNROLL", 1.0);
+            case "unroll2" -> c.put("UNROLL", 2.0);
+            case "unroll8" -> c.put("UNROLL", 8.0);
+            case "rpt2" -> c.put("RPT", 2.0);
+            default -> throw new IllegalArgumentException(v);
+        }
+        return new KernelSpec(spec.name() + "_" + v, src, spec.entryPoint(), c, spec.bindings());
+    }
+
     static Tensor weights(Device d, GgmlType type, Shape s, byte[] w) throws Exception {
         byte[] padded = Arrays.copyOf(w, (w.length + 3) & ~3);
         Tensor t = d.createTensor("W", DType.U32, padded.length / 4);
@@ -155,9 +170,7 @@ public final class QuantGpuRun {
         int copies = (int) Math.max(1, Math.min(16, (200L << 20) / bytes + 1));
         byte[] w = WEIGHTS.computeIfAbsent(type + s.name(), k -> RandomWeights.of(type, s.rows(), s.cols(), RandomWeights.Scales.MODERATE, new Random(7)));
         KernelSpec spec = QuantMatVec.spec(type, tpr, wg);
-        if ("units".equals(System.getProperty("variant")))  // every type through four unit_dot per quad (no shared scale decode)
-            spec = new KernelSpec(spec.name() + "_units", spec.wgsl().replaceFirst("switch \\(QTYPE\\) \\{", "switch (QTYPE + 1000u) {"),
-                    spec.entryPoint(), spec.constants(), spec.bindings());
+        spec = variant(spec, System.getProperty("variant", ""));
         List<Tensor> owned = new java.util.ArrayList<>();
         List<BoundKernel> ks = new java.util.ArrayList<>();
         try {
@@ -170,11 +183,11 @@ public final class QuantGpuRun {
                 owned.add(wt);
                 ks.add(d.bind(d.compile(spec), p, wt, x, y));
             }
-            Grid g = QuantMatVec.grid(s.rows(), tpr, wg, d.limits());
+            Grid g = QuantMatVec.grid(s.rows(), tpr, wg, "rpt2".equals(System.getProperty("variant")) ? 2 : 1, d.limits());
             double sec = time(d, ks, g, 3 * copies);
             int reps = (int) Math.max(4 * copies, Math.min(3000, 0.3 / (sec / (3 * copies))));
             sec = time(d, ks, g, reps) / reps;
-            System.out.printf("[bench] backend=%s matvec %-5s %-20s tpr=%-2d wg=%-3d %8.1f us %7.1f GB/s (%d copies, %d reps, %.1f MB)%n", d.backendName(), type,
+            System.out.printf("[bench] backend=%s " + System.getProperty("variant", "") + " matvec %-5s %-20s tpr=%-2d wg=%-3d %8.1f us %7.1f GB/s (%d copies, %d reps, %.1f MB)%n", d.backendName(), type,
                     s.name(), tpr, wg, sec * 1e6, bytes / sec / 1e9, copies, reps, bytes / 1e6);
         } finally {
             for (BoundKernel k : ks) k.close();
