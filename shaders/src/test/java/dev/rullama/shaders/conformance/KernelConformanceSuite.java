@@ -1,23 +1,18 @@
 package dev.rullama.shaders.conformance;
 
-import dev.rullama.api.Availability;
-import dev.rullama.api.Backend;
 import dev.rullama.api.BoundKernel;
 import dev.rullama.api.CommandBatch;
 import dev.rullama.api.DType;
 import dev.rullama.api.Device;
-import dev.rullama.api.DeviceOptions;
 import dev.rullama.api.KernelSpec;
 import dev.rullama.api.ShaderCompileException;
 import dev.rullama.api.Tensor;
 import dev.rullama.shaders.MatVecF32;
 import dev.rullama.shaders.RmsNorm;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.TestInstance;
 
 import java.util.List;
 import java.util.Map;
@@ -28,7 +23,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The conformance suite every backend runs, a third party's too: extend this class in the backend's tests and
@@ -36,33 +30,17 @@ import static org.junit.jupiter.api.Assertions.fail;
  * replayed with {@code -Drullama.conformance.seed}), poisoned outputs and guards, and prints one report line.
  * An unavailable backend fails the suite rather than skipping it.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class KernelConformanceSuite {
+public abstract class KernelConformanceSuite extends BackendDeviceSuite {
     private Device device;
     private ConformanceHarness harness;
     private long seed;
 
-    /** The backend under test. */
-    protected abstract Backend backend();
-
     @BeforeAll
-    void openDevice() throws Exception {
-        Backend b = backend();
-        Availability a = b.probe();
-        if (!a.available()) fail("backend " + b.name() + " is unavailable: " + a.detail());
-        device = b.open(DeviceOptions.defaults());
+    void openHarness() {
+        device = device();
         harness = new ConformanceHarness(device);
-        seed = Long.getLong("rullama.conformance.seed", System.nanoTime());
-        System.out.printf("[conformance] backend=%s adapter='%s' type=%s api=%s features=%s seed=%d%n", b.name(),
-                device.adapter().displayName(), device.adapter().type(), device.adapter().api(), device.features(), seed);
+        seed = seed();
     }
-
-    @AfterAll
-    void closeDevice() {
-        if (device != null) device.close();
-    }
-
-    protected Device device() { return device; }
 
     @TestFactory
     Stream<DynamicTest> everyKernelMatchesItsReference() {

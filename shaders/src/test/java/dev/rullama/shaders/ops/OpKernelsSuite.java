@@ -1,12 +1,9 @@
 package dev.rullama.shaders.ops;
 
-import dev.rullama.api.Availability;
-import dev.rullama.api.Backend;
 import dev.rullama.api.BoundKernel;
 import dev.rullama.api.CommandBatch;
 import dev.rullama.api.DType;
 import dev.rullama.api.Device;
-import dev.rullama.api.DeviceOptions;
 import dev.rullama.api.Tensor;
 import dev.rullama.gguf.GgmlType;
 import dev.rullama.shaders.Grid;
@@ -16,14 +13,11 @@ import dev.rullama.shaders.conformance.ChainHarness;
 import dev.rullama.shaders.conformance.ConformanceHarness;
 import dev.rullama.shaders.conformance.KernelCase;
 import dev.rullama.shaders.conformance.OpCases;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.TestInstance;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -35,33 +29,23 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The Gemma op kernels on one backend: every {@link OpCases} case, plus what a single case cannot show — a decode loop
  * that reuses its bind groups while only the step tensor changes, the sampler's determinism and distribution, and
  * argmax feeding the embedding gather with no CPU in between. Extend it in a backend's tests.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-public abstract class OpKernelsSuite {
+public abstract class OpKernelsSuite extends dev.rullama.shaders.conformance.BackendDeviceSuite {
     private Device device;
     private long seed;
 
-    protected abstract Backend backend();
+    @Override
+    protected String tag() { return "ops"; }
 
     @BeforeAll
-    void openDevice() throws Exception {
-        Backend b = backend();
-        Availability a = b.probe();
-        if (!a.available()) fail("backend " + b.name() + " is unavailable: " + a.detail());
-        device = b.open(DeviceOptions.defaults());
-        seed = Long.getLong("rullama.conformance.seed", System.nanoTime());
-        System.out.printf("[ops] backend=%s adapter='%s' limits=%s seed=%d%n", b.name(), device.adapter().displayName(), device.limits(), seed);
-    }
-
-    @AfterAll
-    void closeDevice() {
-        if (device != null) device.close();
+    void openHarness() {
+        device = device();
+        seed = seed();
     }
 
     @TestFactory
