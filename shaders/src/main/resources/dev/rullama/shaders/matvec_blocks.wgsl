@@ -209,22 +209,28 @@ fn scale_min_k4(s0: u32, s1: u32, s2: u32, j: u32) -> vec2<u32> {
     return vec2<u32>((b2 & 0xFu) | ((b0 >> 6u) << 4u), (b2 >> 4u) | ((b1 >> 6u) << 4u));
 }
 
+// Q4_K/Q5_K: the effective scale and min of sub-blocks 2c and 2c+1 of the block at blk, as
+// (d*sc(2c), dmin*mn(2c), d*sc(2c+1), dmin*mn(2c+1)).
+fn k4_scales(blk: u32, c: u32) -> vec4<f32> {
+    let dm = unpack2x16float(w32(blk));
+    let s0 = w32(blk + 4u);
+    let s1 = w32(blk + 8u);
+    let s2 = w32(blk + 12u);
+    let sm0 = scale_min_k4(s0, s1, s2, 2u * c);
+    let sm1 = scale_min_k4(s0, s1, s2, 2u * c + 1u);
+    return vec4<f32>(dm.x * f32(sm0.x), dm.y * f32(sm0.y), dm.x * f32(sm1.x), dm.y * f32(sm1.y));
+}
+
 // Q4_K {f16 d; f16 dmin; u8 scales[12]; u8 qs[128]}: unit k = 8c + l4 is qs bytes 32c+4l4.. , whose low nibbles
 // are elements 64c+4l4.. of sub-block 2c and high nibbles 64c+32+4l4.. of sub-block 2c+1; y = (d*sc)*q - dmin*mn.
 fn decode_q4_k(blk: u32, k: u32) -> Unit {
     let c = k >> 3u;
     let l4 = k & 7u;
     var u = unit_at(64u * c + 4u * l4, 64u * c + 32u + 4u * l4);
-    let d = f16_at(blk);
-    let dmin = f16_at(blk + 2u);
-    let s0 = w32(blk + 4u);
-    let s1 = w32(blk + 8u);
-    let s2 = w32(blk + 12u);
-    let sm0 = scale_min_k4(s0, s1, s2, 2u * c);
-    let sm1 = scale_min_k4(s0, s1, s2, 2u * c + 1u);
+    let k4 = k4_scales(blk, c);
     let q = w32(blk + 16u + 32u * c + 4u * l4);
-    u.lo = (d * f32(sm0.x)) * vec4<f32>(bytes4(q, 0u, 0xFu)) - dmin * f32(sm0.y);
-    u.hi = (d * f32(sm1.x)) * vec4<f32>(bytes4(q, 4u, 0xFu)) - dmin * f32(sm1.y);
+    u.lo = k4.x * vec4<f32>(bytes4(q, 0u, 0xFu)) - k4.y;
+    u.hi = k4.z * vec4<f32>(bytes4(q, 4u, 0xFu)) - k4.w;
     return u;
 }
 
@@ -234,19 +240,13 @@ fn decode_q5_k(blk: u32, k: u32) -> Unit {
     let c = k >> 3u;
     let l4 = k & 7u;
     var u = unit_at(64u * c + 4u * l4, 64u * c + 32u + 4u * l4);
-    let d = f16_at(blk);
-    let dmin = f16_at(blk + 2u);
-    let s0 = w32(blk + 4u);
-    let s1 = w32(blk + 8u);
-    let s2 = w32(blk + 12u);
-    let sm0 = scale_min_k4(s0, s1, s2, 2u * c);
-    let sm1 = scale_min_k4(s0, s1, s2, 2u * c + 1u);
+    let k4 = k4_scales(blk, c);
     let qh = w32(blk + 16u + 4u * l4);
     let q = w32(blk + 48u + 32u * c + 4u * l4);
     let lo = bytes4(q, 0u, 0xFu) | (bytes4(qh, 2u * c, 1u) << vec4<u32>(4u));
     let hi = bytes4(q, 4u, 0xFu) | (bytes4(qh, 2u * c + 1u, 1u) << vec4<u32>(4u));
-    u.lo = (d * f32(sm0.x)) * vec4<f32>(lo) - dmin * f32(sm0.y);
-    u.hi = (d * f32(sm1.x)) * vec4<f32>(hi) - dmin * f32(sm1.y);
+    u.lo = k4.x * vec4<f32>(lo) - k4.y;
+    u.hi = k4.z * vec4<f32>(hi) - k4.w;
     return u;
 }
 

@@ -199,16 +199,11 @@ fn quad_q8_0(blk: u32, e: u32) -> f32 {
 fn quad_q4_k(blk: u32, m: u32, e: u32) -> f32 {
     let c = m >> 1u;
     let l = 16u * (m & 1u);
-    let dm = unpack2x16float(w32(blk));
-    let s0 = w32(blk + 4u);
-    let s1 = w32(blk + 8u);
-    let s2 = w32(blk + 12u);
-    let sm0 = scale_min_k4(s0, s1, s2, 2u * c);
-    let sm1 = scale_min_k4(s0, s1, s2, 2u * c + 1u);
-    let d0 = dm.x * f32(sm0.x);
-    let m0 = dm.y * f32(sm0.y);
-    let d1 = dm.x * f32(sm1.x);
-    let m1 = dm.y * f32(sm1.y);
+    let k4 = k4_scales(blk, c);
+    let d0 = k4.x;
+    let m0 = k4.y;
+    let d1 = k4.z;
+    let m1 = k4.w;
     let xlo = (e + 64u * c + l) >> 2u;
     var acc = 0.0;
     for (var i = 0u; i < 4u; i++) {
@@ -223,16 +218,11 @@ fn quad_q4_k(blk: u32, m: u32, e: u32) -> f32 {
 fn quad_q5_k(blk: u32, m: u32, e: u32) -> f32 {
     let c = m >> 1u;
     let l = 16u * (m & 1u);
-    let dm = unpack2x16float(w32(blk));
-    let s0 = w32(blk + 4u);
-    let s1 = w32(blk + 8u);
-    let s2 = w32(blk + 12u);
-    let sm0 = scale_min_k4(s0, s1, s2, 2u * c);
-    let sm1 = scale_min_k4(s0, s1, s2, 2u * c + 1u);
-    let d0 = dm.x * f32(sm0.x);
-    let m0 = dm.y * f32(sm0.y);
-    let d1 = dm.x * f32(sm1.x);
-    let m1 = dm.y * f32(sm1.y);
+    let k4 = k4_scales(blk, c);
+    let d0 = k4.x;
+    let m0 = k4.y;
+    let d1 = k4.z;
+    let m1 = k4.w;
     let xlo = (e + 64u * c + l) >> 2u;
     var acc = 0.0;
     for (var i = 0u; i < 4u; i++) {
