@@ -12,6 +12,17 @@
 # The device call sends the whole working tree (64 MiB at most): the test fixtures of models-gemma4 (~43 MB) plus
 # the pack do not fit together, so move models-gemma4/src/test/resources/fixtures aside for the call
 # (`scripts/gpu.sh park` / `scripts/gpu.sh unpark`).
+#
+# The side-by-side anchor of the benchmark (llama.cpp built with CUDA on the same card):
+#   scripts/gpu.sh pack-llamacpp        here: fetch PyPI llama-cpp-python's source distribution (pinned sha256, cached,
+#                                       never committed) and pack only what llama-bench needs from its vendored
+#                                       llama.cpp into .pack/llama.cpp-src.tar.xz (the whole sdist exceeds what a
+#                                       device call carries)
+#   scripts/gpu.sh remote-build-llamacpp   there: build llama-bench with CUDA for the card (sm_90) into
+#                                       /tmp/llama.cpp-build (kept while the machine stays warm)
+#   scripts/gpu.sh remote-bench KIND... there: for each synthetic real-shape KIND (e2b, e4b, 26b-a4b, 31b): generate it
+#                                       (`rullama synth`), run `rullama bench` on both backends and llama-bench on the
+#                                       same blob, write JSON into $OUT/bench, delete the model
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 PACK="$ROOT/.pack"
@@ -56,6 +67,53 @@ remote() {
     -cp "$dir/lib/*" dev.rullama.cli.Main "$@"
 }
 
+LLAMACPP_SDIST=llama_cpp_python-0.3.36.tar.gz
+LLAMACPP_SHA=832db0699007f1be95a7e41ef12e88926b02ba836461e36a36372db2760c1a2e
+LLAMACPP_TARBALL="$PACK/llama.cpp-src.tar.xz"
+LLAMACPP_BUILD=/tmp/llama.cpp-build
+
+pack_llamacpp() {
+  local cache="${RULLAMA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rullama}" dl sdist stage src
+  dl="$cache/downloads"; sdist="$dl/$LLAMACPP_SDIST"; mkdir -p "$dl"
+  if [ ! -f "$sdist" ] || [ "$(sha256sum "$sdist" | cut -d' ' -f1)" != "$LLAMACPP_SHA" ]; then
+    rm -f "$sdist"
+    python3 -m pip download --quiet --no-deps --no-binary :all: -d "$dl" "llama-cpp-python==0.3.36"
+  fi
+  [ "$(sha256sum "$sdist" | cut -d' ' -f1)" = "$LLAMACPP_SHA" ] || { rm -f "$sdist"; echo "gpu.sh: $sdist: sha256 mismatch" >&2; exit 1; }
+  stage=$(mktemp -d)
+  tar -C "$stage" -xzf "$sdist"
+  src="$stage/llama_cpp_python-0.3.36/vendor/llama.cpp"
+  mkdir -p "$stage/llama.cpp/tools" "$stage/llama.cpp/ggml/src"
+  local d
+  for d in CMakeLists.txt LICENSE licenses cmake include src common vendor tools/llama-bench; do
+    cp -r "$src/$d" "$stage/llama.cpp/$d"
+  done
+  # ggml: its build files and headers, the base library, and the CPU and CUDA backends only
+  cp -r "$src/ggml/CMakeLists.txt" "$src/ggml/cmake" "$src/ggml/include" "$stage/llama.cpp/ggml/"
+  find "$src/ggml/src" -maxdepth 1 -type f -exec cp {} "$stage/llama.cpp/ggml/src/" \;
+  cp -r "$src/ggml/src/ggml-cpu" "$src/ggml/src/ggml-cuda" "$stage/llama.cpp/ggml/src/"
+  # tools/: llama-bench alone
+  echo 'add_subdirectory(llama-bench)' > "$stage/llama.cpp/tools/CMakeLists.txt"
+  mkdir -p "$PACK"
+  tar -C "$stage" -cf - llama.cpp | xz -9 -T2 > "$LLAMACPP_TARBALL"
+  rm -rf "$stage"
+  echo "packed $(du -h "$LLAMACPP_TARBALL" | cut -f1) of llama.cpp's source (llama-cpp-python 0.3.36) into $LLAMACPP_TARBALL"
+}
+
+remote_build_llamacpp() {
+  [ -f "$LLAMACPP_TARBALL" ] || { echo "gpu.sh: $LLAMACPP_TARBALL missing (run pack-llamacpp here, carry .pack)" >&2; exit 1; }
+  if [ -x "$LLAMACPP_BUILD/build/bin/llama-bench" ]; then echo "llama-bench already built"; return; fi
+  rm -rf "$LLAMACPP_BUILD" && mkdir -p "$LLAMACPP_BUILD" && tar -C "$LLAMACPP_BUILD" -xJf "$LLAMACPP_TARBALL"
+  cmake -S "$LLAMACPP_BUILD/llama.cpp" -B "$LLAMACPP_BUILD/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DGGML_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 -DGGML_NATIVE=ON -DBUILD_SHARED_LIBS=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF \
+    -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF \
+    -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_COMMON=ON > "$LLAMACPP_BUILD/configure.log" 2>&1 \
+    || { tail -40 "$LLAMACPP_BUILD/configure.log"; exit 1; }
+  cmake --build "$LLAMACPP_BUILD/build" --target llama-bench -j "$(nproc)" > "$LLAMACPP_BUILD/build.log" 2>&1 \
+    || { tail -60 "$LLAMACPP_BUILD/build.log"; exit 1; }
+  echo "built $LLAMACPP_BUILD/build/bin/llama-bench"
+}
+
 FIXTURES="$ROOT/models-gemma4/src/test/resources/fixtures"
 PARKED="$ROOT/.pack/parked-fixtures"
 case "${1:-}" in
@@ -63,5 +121,7 @@ case "${1:-}" in
   park) [ -d "$FIXTURES" ] && mkdir -p "$PACK" && mv "$FIXTURES" "$PARKED" && echo "fixtures parked in $PARKED (not sent)";;
   unpark) [ -d "$PARKED" ] && mv "$PARKED" "$FIXTURES" && echo "fixtures restored";;
   remote) shift; remote "$@" ;;
-  *) echo "usage: scripts/gpu.sh pack | park | unpark | remote RULLAMA-ARGS..." >&2; exit 2 ;;
+  pack-llamacpp) pack_llamacpp ;;
+  remote-build-llamacpp) remote_build_llamacpp ;;
+  *) echo "usage: scripts/gpu.sh pack | pack-llamacpp | park | unpark | remote RULLAMA-ARGS... | remote-build-llamacpp | remote-bench KIND..." >&2; exit 2 ;;
 esac
