@@ -55,12 +55,12 @@ public final class ExpertMatVec {
      */
     public record Shape(GgmlType type, int experts, long expertRows, long firstRow, long rows, long cols, int k, Mode mode) {
         public Shape {
-            UnitLayout.of(type);
             if (experts <= 0 || k <= 0) throw new IllegalArgumentException("experts " + experts + " and slots per token " + k + " must be positive");
             if (rows <= 0 || firstRow < 0 || firstRow + rows > expertRows)
                 throw new IllegalArgumentException("rows [" + firstRow + ", " + (firstRow + rows) + ") are not inside an expert of " + expertRows + " rows");
             if (cols <= 0 || cols % 4 != 0)
                 throw new IllegalArgumentException("the id-indexed product reads x in rows of vec4: cols " + cols + " must be a positive multiple of 4");
+            UnitLayout.of(type).rowBytes(cols); // a quantized row must be whole blocks
         }
 
         /** Bytes of one row. */
