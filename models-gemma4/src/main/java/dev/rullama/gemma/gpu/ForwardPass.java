@@ -14,6 +14,7 @@ import dev.rullama.gemma.LayerConfig;
 import dev.rullama.gemma.RopeFrequencies;
 import dev.rullama.gemma.WeightMatrix;
 import dev.rullama.gguf.GgmlType;
+import dev.rullama.shaders.ExpertMatVec;
 import dev.rullama.shaders.Grid;
 import dev.rullama.shaders.QuantMatVec;
 import dev.rullama.shaders.RmsNorm;
@@ -364,14 +365,26 @@ final class ForwardPass implements AutoCloseable {
     }
 
     private Tensor moeM1, moeZ, moeU, moeLogits, moeIds, moeWeights, moeGate, moeUp, moeY, moeAcc, moeInvSqrtD;
+    /** MoE layers whose experts the last submit computed by id, and by the all-experts path. */
+    private int expertLayersById, expertLayersAll;
+    /** Tests only: null follows {@link #expertsById}; TRUE or FALSE forces a path where the layer's stacks allow it. */
+    private Boolean forcedExpertPath;
 
     /**
      * §4, on top of the dense MLP output in {@code f}: {@code f = post_ffw_norm_2(Σ_e w_e · expert_e(pre_norm_2(x)))
-     * + post_ffw_norm_1(f)}, the router over {@code rmsnorm(x) / sqrt(d) ⊙ router_scale}.
+     * + post_ffw_norm_1(f)}, the router over {@code rmsnorm(x) / sqrt(d) ⊙ router_scale}. The router (softmax, top-k,
+     * renormalization, per-expert scale) runs on the GPU ({@link MoeRouter}) and leaves the chosen ids and weights there.
      *
-     * <p>Every expert's FFN is computed for every token and weighted by its router weight, 0 for experts a token did not
-     * choose ({@link MoeAccumulate}): correct, but E/k times the expert work of a top-k kernel; rullama-shaders has no
-     * kernel yet that reads the chosen expert ids from a GPU tensor.
+     * <p>The experts take one of two paths, chosen per submit by {@link #expertsById} where the layer's stacks allow both
+     * ({@link ExpertStacks}):
+     * <ul>
+     * <li><b>by id</b> ({@link ExpertMatVec}): gate and up for each of the T·k slots, GeGLU, then down with the router
+     * weights summed per token into {@code moeAcc}: 4 dispatches, reading only the chosen experts' bytes (T·k expert
+     * reads);</li>
+     * <li><b>all experts</b>: every expert's FFN for every token (prefill kernel for T > 1, so each expert's bytes are read
+     * once per 16-token tile), accumulated with its router weight, 0 where a token did not choose it
+     * ({@link MoeAccumulate}): 5 dispatches per expert.</li>
+     * </ul>
      */
     private void experts(LayerConfig l, GemmaWeights.Experts ex) throws RullamaException {
         int d = config.embeddingLength(), fe = config.expertFeedForwardLength(), ne = config.expertCount(), k = config.expertUsedCount();
@@ -383,8 +396,9 @@ final class ForwardPass implements AutoCloseable {
             moeLogits = f32("moe_logits", (long) chunk * ne);
             moeIds = t("moe_ids", DType.U32, (long) chunk * k);
             moeWeights = f32("moe_weights", (long) chunk * k);
-            moeGate = f32("moe_gate", (long) chunk * fe);
-            moeUp = f32("moe_up", (long) chunk * fe);
+            // [T][fe] on the all-experts path, [T·k][fe] by id
+            moeGate = f32("moe_gate", (long) chunk * k * fe);
+            moeUp = f32("moe_up", (long) chunk * k * fe);
             moeY = f32("moe_y", (long) chunk * d);
             moeAcc = f32("moe_acc", (long) chunk * d);
             moeInvSqrtD = t("moe_inv_sqrt_d", DType.F32, 1);
@@ -398,19 +412,71 @@ final class ForwardPass implements AutoCloseable {
         program.add(op(MoeRouter.spec(true, 64), T -> MoeRouter.params(ne, k, T), T -> (long) T,
                 moeLogits, model.vector("per_expert_scale" + li, ex.perExpertScale()), moeIds, moeWeights));
         program.add(rmsNorm(x, moeU, model.vector("pre_ffw_norm_2" + li, ex.preNorm2()), d, T -> T));
-        program.add((b, T) -> b.clear(moeAcc));
+        ExpertStacks st = model.expertStacks(l.index());
+        List<Rec> byId = st.byId() ? expertsByIdProgram(st) : null;
+        List<Rec> all = st.byId() && !st.perExpertWindows() ? null : allExpertsProgram(ex);
+        program.add((b, T) -> {
+            boolean useId = all == null || byId != null && (forcedExpertPath != null ? forcedExpertPath : expertsById(T, k, ne));
+            for (Rec r : useId ? byId : all) r.record(b, T);
+            if (useId) expertLayersById++;
+            else expertLayersAll++;
+        });
+        program.add(rmsNorm(moeAcc, f, model.vector("post_ffw_norm_2" + li, ex.postNorm2()), d, T -> T));
+        program.add(elementwise(Elementwise.Op.ADD, moeM1, f, T -> T * d, 0));
+    }
+
+    /**
+     * The path rule: by id while the T·k routed slots are fewer than the E experts (decode, and prefill chunks of
+     * fewer than E/k tokens: 16 on 26B-A4B), since then even if every slot picked another expert the id path reads
+     * fewer expert bytes than computing every expert once; for longer chunks the all-experts path reads each expert
+     * once per 16-token tile of the prefill kernel, fewer bytes than T·k expert reads.
+     */
+    static boolean expertsById(int tokens, int k, int experts) {
+        return (long) tokens * k < experts;
+    }
+
+    private List<Rec> expertsByIdProgram(ExpertStacks st) throws RullamaException {
+        int fe = config.expertFeedForwardLength(), k = config.expertUsedCount();
+        List<Rec> out = new ArrayList<>();
+        out.add(perTokens(ExpertMatVec.bind(device, st.gateShape(), model.stack(st.gate()), moeU, moeIds, moeWeights, moeGate, chunk)));
+        out.add(perTokens(ExpertMatVec.bind(device, st.upShape(), model.stack(st.up()), moeU, moeIds, moeWeights, moeUp, chunk)));
+        out.add(elementwise(Elementwise.Op.GEGLU, moeUp, moeGate, T -> T * k * fe, 0));
+        out.add(perTokens(ExpertMatVec.bind(device, st.downShape(), model.stack(st.down()), moeGate, moeIds, moeWeights, moeAcc, chunk)));
+        return out;
+    }
+
+    private List<Rec> allExpertsProgram(GemmaWeights.Experts ex) throws RullamaException {
+        int d = config.embeddingLength(), fe = config.expertFeedForwardLength(), ne = config.expertCount(), k = config.expertUsedCount();
+        List<Rec> out = new ArrayList<>();
+        out.add((b, T) -> b.clear(moeAcc));
         for (int e = 0; e < ne; e++) {
             GemmaWeights.Expert x1 = ex.experts().get(e);
             int expert = e;
-            program.add(matmul(x1.gate(), moeU, moeGate));
-            program.add(matmul(x1.up(), moeU, moeUp));
-            program.add(elementwise(Elementwise.Op.GEGLU, moeUp, moeGate, T -> T * fe, 0));
-            program.add(matmul(x1.down(), moeGate, moeY));
-            program.add(op(MoeAccumulate.spec(WG), T -> MoeAccumulate.params(d, T, k, expert), T -> MoeAccumulate.workgroups(d, T, WG),
+            out.add(matmul(x1.gate(), moeU, moeGate));
+            out.add(matmul(x1.up(), moeU, moeUp));
+            out.add(elementwise(Elementwise.Op.GEGLU, moeUp, moeGate, T -> T * fe, 0));
+            out.add(matmul(x1.down(), moeGate, moeY));
+            out.add(op(MoeAccumulate.spec(WG), T -> MoeAccumulate.params(d, T, k, expert), T -> MoeAccumulate.workgroups(d, T, WG),
                     moeIds, moeWeights, moeY, moeAcc));
         }
-        program.add(rmsNorm(moeAcc, f, model.vector("post_ffw_norm_2" + li, ex.postNorm2()), d, T -> T));
-        program.add(elementwise(Elementwise.Op.ADD, moeM1, f, T -> T * d, 0));
+        return out;
+    }
+
+    /** A product bound for {@link #chunk} tokens whose token count is set when it changes. */
+    private Rec perTokens(WindowedMatVec mv) {
+        owned.add(mv);
+        return new Rec() {
+            int lastT = -1;
+
+            @Override
+            public void record(CommandBatch b, int T) throws RullamaException {
+                if (T != lastT) {
+                    mv.setTokens(device, T);
+                    lastT = T;
+                }
+                mv.record(b);
+            }
+        };
     }
 
     private Rec rope(LayerConfig l, Tensor xx, int heads, Tensor factors) throws RullamaException {
@@ -449,6 +515,15 @@ final class ForwardPass implements AutoCloseable {
 
     int lastDispatchCount() { return lastDispatches; }
 
+    /** MoE layers the last submit computed by id ({@link #experts}). */
+    int lastExpertLayersById() { return expertLayersById; }
+
+    /** MoE layers the last submit computed with the all-experts path. */
+    int lastExpertLayersAll() { return expertLayersAll; }
+
+    /** Tests only: forces the expert path (TRUE by id, FALSE all experts) where both are bound; null restores the rule. */
+    void forceExpertPath(Boolean byId) { forcedExpertPath = byId; }
+
     private enum Head { NONE, LAST, ALL, GREEDY }
 
     /** One submit: the step's inputs, then every layer for {@code tokens} at the current position. */
@@ -483,6 +558,8 @@ final class ForwardPass implements AutoCloseable {
             device.write(plTok, 0, MemorySegment.ofArray(rows));
         }
         CommandBatch b = device.newBatch();
+        expertLayersById = 0;
+        expertLayersAll = 0;
         try {
             for (Rec r : program) r.record(b, T);
             switch (head) {

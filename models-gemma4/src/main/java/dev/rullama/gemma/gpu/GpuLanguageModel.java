@@ -62,6 +62,7 @@ public final class GpuLanguageModel implements LanguageModel {
     private final Map<GgufTensor, Tensor> uploaded = new IdentityHashMap<>();
     private final Map<String, Tensor> byName = new LinkedHashMap<>();
     private final Map<WeightMatrix, Tensor> experts = new IdentityHashMap<>();
+    private final Map<Integer, ExpertStacks> expertStacks = new LinkedHashMap<>();
     private final Map<float[], Tensor> vectors = new IdentityHashMap<>();
     private final List<Tensor> owned = new ArrayList<>();
     final Tensor dummy;
@@ -104,19 +105,27 @@ public final class GpuLanguageModel implements LanguageModel {
     /** As {@link #load(GgufFile, GemmaConfig, Device, int)} with an explicit memory budget in bytes. */
     public static GpuLanguageModel load(GgufFile file, GemmaConfig config, Device device, int maxContext, long budget) throws RullamaException {
         GemmaWeights w = GemmaWeights.bind(file, config);
+        List<GgufTensor> whole = new ArrayList<>(gpuMatrices(w));
+        Map<Integer, ExpertStacks> stacks = new LinkedHashMap<>();
         long wb = 0;
-        for (GgufTensor t : gpuMatrices(w)) {
+        for (int i = 0; i < config.blockCount(); i++) {
+            GemmaWeights.Experts ex = w.layer(i).experts();
+            if (ex == null) continue;
+            ExpertStacks st = ExpertStacks.of(config, ex, device.limits());
+            stacks.put(i, st);
+            if (!st.copies()) whole.addAll(st.tensors());
+            else for (GemmaWeights.Expert e : ex.experts())
+                wb += 4 * (words(e.gate().rows() * e.gate().tensor().rowBytes()) + words(e.up().rows() * e.up().tensor().rowBytes())
+                        + words(e.down().rows() * e.down().tensor().rowBytes()));
+        }
+        for (GgufTensor t : whole) {
             long bytes = words(t.byteSize()) * 4;
             if (bytes > device.limits().maxBufferSize())
                 throw new OutOfDeviceMemoryException("tensor " + t.name() + " needs " + bytes + " bytes, more than the adapter's largest buffer ("
                         + device.limits().maxBufferSize() + "); use a smaller quantization");
             wb += bytes;
         }
-        for (GemmaWeights.Layer l : w.layers())
-            if (l.experts() != null)
-                for (GemmaWeights.Expert e : l.experts().experts())
-                    wb += 4 * (words(e.gate().rows() * e.gate().tensor().rowBytes()) + words(e.up().rows() * e.up().tensor().rowBytes())
-                            + words(e.down().rows() * e.down().tensor().rowBytes()));
+        ExpertStacks.logPaths(stacks, device.limits());
         long need = wb + sessionBytes(config, maxContext);
         if (need > budget)
             throw new OutOfDeviceMemoryException(String.format("the model needs about %.1f MiB on the GPU (weights %.1f MiB + KV cache and activations for a context of %d), more than the budget of %.1f MiB; try a smaller --ctx or a smaller quantization (budget: -D%s=bytes)",
@@ -124,7 +133,7 @@ public final class GpuLanguageModel implements LanguageModel {
         GpuLanguageModel m = new GpuLanguageModel(device, config, w, budget, wb);
         try {
             for (GgufTensor t : gpuMatrices(w)) m.uploadRaw(t);
-            for (int i = 0; i < config.blockCount(); i++) if (w.layer(i).experts() != null) m.uploadExperts(i, w.layer(i).experts());
+            for (Map.Entry<Integer, ExpertStacks> e : stacks.entrySet()) m.uploadExperts(e.getKey(), w.layer(e.getKey()).experts(), e.getValue());
         } catch (RullamaException | RuntimeException e) {
             m.close();
             throw e;
@@ -181,7 +190,8 @@ public final class GpuLanguageModel implements LanguageModel {
         long d = c.embeddingLength();
         long lp = (long) c.blockCount() * c.perLayerInputLength();
         long act = 4L * CHUNK * (4 * d + 3L * maxQ + 5L * maxKv + 2L * maxF + 4 * lp + 2L * c.perLayerInputLength());
-        if (c.expertCount() > 0) act += 4L * CHUNK * (6 * d + 2L * c.expertFeedForwardLength() + c.expertCount() + 2L * c.expertUsedCount());
+        if (c.expertCount() > 0)
+            act += 4L * CHUNK * (6 * d + 2L * c.expertUsedCount() * c.expertFeedForwardLength() + c.expertCount() + 2L * c.expertUsedCount());
         long logits = 4L * (CHUNK + 1) * c.vocabSize();
         return kv + act + logits;
     }
@@ -209,21 +219,30 @@ public final class GpuLanguageModel implements LanguageModel {
     }
 
     /**
-     * Each expert's gate, up and down rows as tensors of their own (raw bytes as stored, just cut per expert), so that
-     * every expert binds at offset 0 whatever the storage offset alignment. Expert e of a stack {@code [in, out, E]}
-     * is rows {@code [e·out, (e+1)·out)}; in a fused gate/up stack its first F rows are the gate, the next F the up.
+     * A layer's expert stacks ({@link ExpertStacks}): each stack tensor uploaded once, whole, as raw bytes; expert e's
+     * gate, up and down for the all-experts path are windows of it ({@link Tensor#window}) when they start at aligned
+     * offsets. Only when the stacks allow neither path is every expert's matrix uploaded as a copy of its own.
      */
-    private void uploadExperts(int layer, GemmaWeights.Experts ex) throws RullamaException {
+    private void uploadExperts(int layer, GemmaWeights.Experts ex, ExpertStacks st) throws RullamaException {
+        expertStacks.put(layer, st);
         int f = config.expertFeedForwardLength(), d = config.embeddingLength();
+        if (!st.copies()) for (GgufTensor t : st.tensors()) uploadRaw(t);
         for (int e = 0; e < ex.experts().size(); e++) {
             GemmaWeights.Expert x = ex.experts().get(e);
-            boolean fused = x.gate().tensor() == x.up().tensor();
-            long gateRow = fused ? 2L * f * e : (long) f * e;
-            long upRow = fused ? 2L * f * e + f : (long) f * e;
-            experts.put(x.gate(), slice("blk." + layer + ".exp" + e + ".gate", x.gate().tensor(), gateRow, f));
-            experts.put(x.up(), slice("blk." + layer + ".exp" + e + ".up", x.up().tensor(), upRow, f));
-            experts.put(x.down(), slice("blk." + layer + ".exp" + e + ".down", x.down().tensor(), (long) d * e, d));
+            if (st.perExpertWindows()) {
+                experts.put(x.gate(), window(x.gate().tensor(), st.gateRow(e), f));
+                experts.put(x.up(), window(x.up().tensor(), st.upRow(e), f));
+                experts.put(x.down(), window(x.down().tensor(), st.downRow(e), d));
+            } else if (st.copies()) {
+                experts.put(x.gate(), slice("blk." + layer + ".exp" + e + ".gate", x.gate().tensor(), st.gateRow(e), f));
+                experts.put(x.up(), slice("blk." + layer + ".exp" + e + ".up", x.up().tensor(), st.upRow(e), f));
+                experts.put(x.down(), slice("blk." + layer + ".exp" + e + ".down", x.down().tensor(), st.downRow(e), d));
+            }
         }
+    }
+
+    private Tensor window(GgufTensor t, long firstRow, long rows) {
+        return uploaded.get(t).window(firstRow * t.rowBytes(), DType.U32, words(rows * t.rowBytes()));
     }
 
     private Tensor slice(String label, GgufTensor t, long firstRow, long rows) throws RullamaException {
@@ -247,6 +266,16 @@ public final class GpuLanguageModel implements LanguageModel {
         if (t == null) t = uploaded.get(m.tensor());
         if (t == null) throw new IllegalStateException(m.name() + " was not uploaded");
         return t;
+    }
+
+    /** The expert stacks of MoE layer {@code layer}, as uploaded. */
+    ExpertStacks expertStacks(int layer) { return expertStacks.get(layer); }
+
+    /** The whole uploaded stack tensor {@code t} (raw bytes); see {@link ExpertStacks}. */
+    Tensor stack(GgufTensor t) {
+        Tensor g = uploaded.get(t);
+        if (g == null) throw new IllegalStateException(t.name() + " was not uploaded whole");
+        return g;
     }
 
     /** A small F32 vector (norm weights, scales), uploaded once. */
@@ -308,6 +337,7 @@ public final class GpuLanguageModel implements LanguageModel {
         owned.clear();
         uploaded.clear();
         experts.clear();
+        expertStacks.clear();
         vectors.clear();
         if (ownsDevice) {
             ownsDevice = false;
@@ -384,6 +414,15 @@ public final class GpuLanguageModel implements LanguageModel {
 
         /** Dispatches recorded by the last submit (one decode step: every layer's kernels). */
         public int lastDispatchCount() { return pass.lastDispatchCount(); }
+
+        /** MoE layers whose experts the last submit computed by id; see {@code ForwardPass.experts}. */
+        int lastExpertLayersById() { return pass.lastExpertLayersById(); }
+
+        /** MoE layers whose experts the last submit computed with the all-experts path. */
+        int lastExpertLayersAll() { return pass.lastExpertLayersAll(); }
+
+        /** Tests only: forces the expert path (TRUE by id, FALSE all experts) where both are bound; null restores the rule. */
+        void forceExpertPath(Boolean byId) { pass.forceExpertPath(byId); }
 
         @Override
         public void close() { pass.close(); }

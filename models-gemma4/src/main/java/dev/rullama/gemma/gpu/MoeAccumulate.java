@@ -11,9 +11,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The weighted sum of expert outputs ({@code moe_accumulate.wgsl}, private to this package until rullama-shaders has
- * an expert kernel): {@code acc[t] += c[t] · y[t]} with {@code c[t]} the router weight of {@code expert} for token t
- * (0 when t did not route to it). Checked against {@link #reference} by {@code MoeAccumulateTest}.
+ * The weighted sum of expert outputs on the all-experts path of {@code ForwardPass.experts} ({@code moe_accumulate.wgsl},
+ * private to this package): {@code acc[t] += c[t] · y[t]} with {@code c[t]} the router weight of {@code expert} for
+ * token t (0 when t did not route to it). The by-id path needs no such kernel: its down projection sums the weighted
+ * slots itself ({@code ExpertMatVec.Mode.WEIGHTED_SUM}). Checked against {@link #reference} by {@code MoeAccumulateTest}.
  */
 final class MoeAccumulate {
     static final String RESOURCE = "moe_accumulate.wgsl";

@@ -1,4 +1,5 @@
-// MoE expert output accumulation (private to the Gemma GPU model until rullama-shaders has an expert kernel):
+// MoE expert output accumulation on the all-experts path (private to the Gemma GPU model; the by-id path sums in
+// matvec_quant_id.wgsl):
 //
 //   acc[t, i] += c[t] * y[t, i],   c[t] = sum_j (ids[t, j] == expert ? weight[t, j] : 0)     t < tokens, i < dim
 //

@@ -3,6 +3,7 @@ package dev.rullama.shaders.quant;
 import dev.rullama.api.Device;
 import dev.rullama.shaders.conformance.CaseReport;
 import dev.rullama.shaders.conformance.ConformanceHarness;
+import dev.rullama.shaders.conformance.ExpertMatVecCases;
 import dev.rullama.shaders.conformance.QuantMatVecCases;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -14,8 +15,8 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The quantized matrix kernels' conformance cases ({@link QuantMatVecCases#all()}) and windowed checks
- * ({@link QuantMatVecCases#windowed()}) on one backend: extend it in the backend's tests. Seeded like the main
+ * The quantized matrix kernels' conformance cases ({@link QuantMatVecCases#all()}), windowed checks
+ * ({@link QuantMatVecCases#windowed()}) and id-indexed expert products ({@link ExpertMatVecCases#all()}) on one backend: extend it in the backend's tests. Seeded like the main
  * suite ({@code -Drullama.conformance.seed} replays a run).
  */
 public abstract class QuantKernelsSuite extends dev.rullama.shaders.conformance.BackendDeviceSuite {
@@ -32,7 +33,16 @@ public abstract class QuantKernelsSuite extends dev.rullama.shaders.conformance.
 
     @TestFactory
     Stream<DynamicTest> quantizedKernelsMatchTheirReference() {
-        return QuantMatVecCases.all().stream().map(c -> DynamicTest.dynamicTest(c.kernel() + " " + c.shape(), () -> {
+        return cases(QuantMatVecCases.all());
+    }
+
+    @TestFactory
+    Stream<DynamicTest> expertKernelsMatchTheirReference() {
+        return cases(ExpertMatVecCases.all());
+    }
+
+    private Stream<DynamicTest> cases(java.util.List<dev.rullama.shaders.conformance.KernelCase> cases) {
+        return cases.stream().map(c -> DynamicTest.dynamicTest(c.kernel() + " " + c.shape(), () -> {
             CaseReport r = harness.run(c, new Random(seed ^ (c.kernel() + c.shape()).hashCode()));
             System.out.println(r.line());
             assertTrue(r.passed(), r.line());
