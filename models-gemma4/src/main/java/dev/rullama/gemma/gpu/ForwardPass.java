@@ -59,6 +59,9 @@ final class ForwardPass implements AutoCloseable {
     private final List<AutoCloseable> owned = new ArrayList<>();
     private int position;
     private int lastDispatches;
+    /** Cumulative over the session's submits: see {@link GpuLanguageModel.StepCounters}. */
+    private long steps, dispatchesTotal, encodeNanosTotal, weightBytesTotal, uploadBytesTotal;
+    private long stepWeightBytes, stepUploadBytes;
 
     // activations
     private final Tensor step, ids, x, h, q, qn, k, kn, v, vn, attn, ao, gate, up, f, hLast, logits, logitsAll, argPart, token;
@@ -203,13 +206,18 @@ final class ForwardPass implements AutoCloseable {
         GgmlType type = w.tensor().type();
         WindowedMatVec mv = QuantMatVec.bind(device, type, w.rows(), w.cols(), model.raw(w), in, out);
         owned.add(mv);
-        return (b, T) -> mv.record(b);
+        long bytes = GpuLanguageModel.matrixBytes(w);
+        return (b, T) -> {
+            mv.record(b);
+            stepWeightBytes += bytes;
+        };
     }
 
     private Rec matmulOnly(WeightMatrix w, Tensor in, Tensor out) throws RullamaException {
         GgmlType type = w.tensor().type();
         WindowedMatVec mm = QuantMatVec.bindMatmul(device, type, w.rows(), w.cols(), model.raw(w), in, out, chunk);
         owned.add(mm);
+        long bytes = GpuLanguageModel.matrixBytes(w);
         return new Rec() {
             int lastT = -1;
 
@@ -220,6 +228,7 @@ final class ForwardPass implements AutoCloseable {
                     lastT = T;
                 }
                 mm.record(b);
+                stepWeightBytes += bytes;
             }
         };
     }
@@ -449,6 +458,16 @@ final class ForwardPass implements AutoCloseable {
 
     int lastDispatchCount() { return lastDispatches; }
 
+    GpuLanguageModel.StepCounters counters() {
+        return new GpuLanguageModel.StepCounters(steps, dispatchesTotal, encodeNanosTotal, weightBytesTotal, uploadBytesTotal);
+    }
+
+    /** {@link Device#write} of host data, counted as this step's upload. */
+    private void upload(Tensor dst, MemorySegment data) throws RullamaException {
+        device.write(dst, 0, data);
+        stepUploadBytes += data.byteSize();
+    }
+
     private enum Head { NONE, LAST, ALL, GREEDY }
 
     /** One submit: the step's inputs, then every layer for {@code tokens} at the current position. */
@@ -459,8 +478,10 @@ final class ForwardPass implements AutoCloseable {
         for (int tok : part)
             if (tok < 0 || tok >= config.vocabSize())
                 throw new IllegalArgumentException("token id " + tok + " is outside the vocabulary of " + config.vocabSize());
-        device.write(step, StepWords.of(position));
-        device.write(ids, part);
+        stepWeightBytes = 0;
+        stepUploadBytes = 0;
+        upload(step, MemorySegment.ofArray(StepWords.of(position)));
+        upload(ids, MemorySegment.ofArray(part));
         if (!gpuEmbedding) {
             int d = config.embeddingLength();
             float[] rows = new float[T * d];
@@ -469,7 +490,7 @@ final class ForwardPass implements AutoCloseable {
                 float[] r = weights.tokenEmbedding().row(part[t]);
                 for (int j = 0; j < d; j++) rows[t * d + j] = r[j] * s;
             }
-            device.write(x, 0, MemorySegment.ofArray(rows));
+            upload(x, MemorySegment.ofArray(rows));
         }
         if (config.hasPerLayerInputs()) {
             WeightMatrix table = weights.perLayerInputs().tokenEmbedding();
@@ -480,8 +501,9 @@ final class ForwardPass implements AutoCloseable {
                 float[] r = table.row(part[t]);
                 for (int j = 0; j < lp; j++) rows[t * lp + j] = r[j] * tokScale;
             }
-            device.write(plTok, 0, MemorySegment.ofArray(rows));
+            upload(plTok, MemorySegment.ofArray(rows));
         }
+        long encodeStart = System.nanoTime();
         CommandBatch b = device.newBatch();
         try {
             for (Rec r : program) r.record(b, T);
@@ -495,6 +517,11 @@ final class ForwardPass implements AutoCloseable {
                 case NONE -> { }
             }
             lastDispatches = b.dispatchCount();
+            encodeNanosTotal += System.nanoTime() - encodeStart;
+            steps++;
+            dispatchesTotal += lastDispatches;
+            weightBytesTotal += stepWeightBytes;
+            uploadBytesTotal += stepUploadBytes;
             b.submit();
         } catch (RullamaException | RuntimeException e) {
             b.close();
