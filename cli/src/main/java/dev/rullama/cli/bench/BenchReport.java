@@ -19,7 +19,7 @@ public final class BenchReport {
     public static final String NOTE_GBPS = "GB/s eff: weight bytes per token × t/s (1 GB = 1e9 bytes). tg: the bytes a decode step must read, every"
             + " matrix it multiplies with MoE experts at k/E (an ideal top-k kernel); pp: the bytes the forward pass read (each matrix"
             + " once per 64-token chunk). weight_bytes_read_per_token (CSV/JSON): what the implementation actually read.";
-    public static final String NOTE_CEILING = "% ceil: GB/s eff / the copy ceiling, a copy_vec4 kernel copying one buffer into another on the"
+    public static final String NOTE_CEILING = "%% ceil: GB/s eff / the copy ceiling, a copy_vec4 kernel copying one buffer into another on the"
             + " same device in the same run; its GB/s counts the bytes read plus the bytes written.";
     public static final String NOTE_CPU = "disp/tok: kernel dispatches per token. enc µs/tok: CPU time recording the command batches per token"
             + " (inputs written, before submit). upload_bytes_per_token (CSV/JSON): host-to-GPU bytes per token (position, ids,"
@@ -27,7 +27,9 @@ public final class BenchReport {
     public static final String NOTE_LOAD = "load s: opening the device, mapping, uploading the weights, until the GPU has them."
             + " peak GPU MiB: the most GPU buffer memory rullama held on that device up to the row (weights, KV cache, activations,"
             + " staging; not the driver's own).";
-    public static final List<String> NOTES = List.of(NOTE_TEST, NOTE_TPS, NOTE_GBPS, NOTE_CEILING, NOTE_CPU, NOTE_LOAD);
+    /** The notes as printed in the output (the constants are also picocli help text, where '%' is written '%%'). */
+    public static final List<String> NOTES = java.util.stream.Stream.of(NOTE_TEST, NOTE_TPS, NOTE_GBPS, NOTE_CEILING, NOTE_CPU, NOTE_LOAD)
+            .map(n -> n.replace("%%", "%")).toList();
 
     /** What was measured for one backend before its rows: the adapter and the copy ceiling. */
     public record Ceiling(String backend, String adapter, String adapterType, String api, String driver, CopyCeiling.Result result) {
