@@ -115,11 +115,10 @@ final class BenchCommand implements Callable<Integer> {
 
         List<BenchReport.Ceiling> ceilings = new ArrayList<>();
         List<BenchRow> rows = new ArrayList<>();
-        Random random = new Random(seed);
         for (Backend backend : selected) {
             ceilings.add(ceiling(backend, err));
             BenchReport.Ceiling c = ceilings.getLast();
-            rows.addAll(runBackend(backend, c, tests, context, random, err));
+            rows.addAll(runBackend(backend, c, tests, context, new Random(seed), err)); // the same token ids on every backend
         }
         BenchReport.print(out, format, ceilings, rows, mapper);
         return 0;
