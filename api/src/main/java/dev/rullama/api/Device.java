@@ -38,6 +38,15 @@ public interface Device extends AutoCloseable {
     /** Raises any GPU error reported since the last check (validation, out of memory, device lost). */
     void checkErrors() throws RullamaException;
 
+    /**
+     * Bytes of GPU buffers this device holds now (every live tensor's buffer, plus the device's own staging buffers),
+     * or -1 when the backend does not track them. Counts what rullama asked for, not the driver's own overhead.
+     */
+    default long allocatedBytes() { return -1; }
+
+    /** The most {@link #allocatedBytes()} has been since the device was opened, or -1 when not tracked. */
+    default long peakAllocatedBytes() { return -1; }
+
     @Override
     void close();
 

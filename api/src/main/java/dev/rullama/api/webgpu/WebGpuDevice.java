@@ -64,6 +64,7 @@ final class WebGpuDevice implements Device, Callbacks.DeviceEvents {
     private final Set<WebGpuTensor> buffers = Collections.newSetFromMap(new LinkedHashMap<>());
     private final long usageStorage, usageCopySrc, usageCopyDst, usageUniform, usageMapRead;
     private volatile String lostMessage;
+    private long allocatedBytes, peakAllocatedBytes; // of the buffers in `buffers`
     private WebGpuTensor staging;
     private boolean closed;
 
@@ -357,12 +358,23 @@ final class WebGpuDevice implements Device, Callbacks.DeviceEvents {
         }
     }
 
-    void registerBuffer(WebGpuTensor t) { buffers.add(t); }
+    void registerBuffer(WebGpuTensor t) {
+        if (!buffers.add(t)) return;
+        allocatedBytes += t.bufferSize();
+        peakAllocatedBytes = Math.max(peakAllocatedBytes, allocatedBytes);
+    }
 
     void releaseBuffer(WebGpuTensor t) {
         if (!buffers.remove(t) || closed) return;
+        allocatedBytes -= t.bufferSize();
         destroy(t.buffer());
     }
+
+    @Override
+    public long allocatedBytes() { return allocatedBytes; }
+
+    @Override
+    public long peakAllocatedBytes() { return peakAllocatedBytes; }
 
     private void destroy(MemorySegment buffer) {
         try {
@@ -695,6 +707,7 @@ final class WebGpuDevice implements Device, Callbacks.DeviceEvents {
             kernels.clear();
             for (WebGpuTensor t : new LinkedHashSet<>(buffers)) destroy(t.buffer());
             buffers.clear();
+            allocatedBytes = 0;
             api.fn("wgpuQueueRelease").invoke(queue);
             api.fn("wgpuDeviceDestroy").invoke(device);
             backend.pumpEvents(api, instance, MemorySegment.NULL, false);

@@ -43,6 +43,9 @@ final class WebGpuTensor implements Tensor {
     WebGpuDevice device() { return device; }
     MemorySegment buffer() { return buffer; }
 
+    /** Size of the whole underlying buffer in bytes. */
+    long bufferSize() { return bufferSize; }
+
     boolean isReleased() { return owner != null ? owner.isReleased() : released; }
 
     @Override

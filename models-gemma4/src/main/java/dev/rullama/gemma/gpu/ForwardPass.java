@@ -60,6 +60,9 @@ final class ForwardPass implements AutoCloseable {
     private final List<AutoCloseable> owned = new ArrayList<>();
     private int position;
     private int lastDispatches;
+    /** Cumulative over the session's submits: see {@link GpuLanguageModel.StepCounters}. */
+    private long steps, dispatchesTotal, encodeNanosTotal, weightBytesTotal, uploadBytesTotal;
+    private long stepWeightBytes, stepUploadBytes;
 
     // activations
     private final Tensor step, ids, x, h, q, qn, k, kn, v, vn, attn, ao, gate, up, f, hLast, logits, logitsAll, argPart, token;
@@ -204,13 +207,18 @@ final class ForwardPass implements AutoCloseable {
         GgmlType type = w.tensor().type();
         WindowedMatVec mv = QuantMatVec.bind(device, type, w.rows(), w.cols(), model.raw(w), in, out);
         owned.add(mv);
-        return (b, T) -> mv.record(b);
+        long bytes = GpuLanguageModel.matrixBytes(w);
+        return (b, T) -> {
+            mv.record(b);
+            stepWeightBytes += bytes;
+        };
     }
 
     private Rec matmulOnly(WeightMatrix w, Tensor in, Tensor out) throws RullamaException {
         GgmlType type = w.tensor().type();
         WindowedMatVec mm = QuantMatVec.bindMatmul(device, type, w.rows(), w.cols(), model.raw(w), in, out, chunk);
         owned.add(mm);
+        long bytes = GpuLanguageModel.matrixBytes(w);
         return new Rec() {
             int lastT = -1;
 
@@ -221,6 +229,7 @@ final class ForwardPass implements AutoCloseable {
                     lastT = T;
                 }
                 mm.record(b);
+                stepWeightBytes += bytes;
             }
         };
     }
@@ -438,10 +447,10 @@ final class ForwardPass implements AutoCloseable {
     private List<Rec> expertsByIdProgram(ExpertStacks st) throws RullamaException {
         int fe = config.expertFeedForwardLength(), k = config.expertUsedCount();
         List<Rec> out = new ArrayList<>();
-        out.add(perTokens(ExpertMatVec.bind(device, st.gateShape(), model.stack(st.gate()), moeU, moeIds, moeWeights, moeGate, chunk)));
-        out.add(perTokens(ExpertMatVec.bind(device, st.upShape(), model.stack(st.up()), moeU, moeIds, moeWeights, moeUp, chunk)));
+        out.add(perTokens(st.gateShape(), ExpertMatVec.bind(device, st.gateShape(), model.stack(st.gate()), moeU, moeIds, moeWeights, moeGate, chunk)));
+        out.add(perTokens(st.upShape(), ExpertMatVec.bind(device, st.upShape(), model.stack(st.up()), moeU, moeIds, moeWeights, moeUp, chunk)));
         out.add(elementwise(Elementwise.Op.GEGLU, moeUp, moeGate, T -> T * k * fe, 0));
-        out.add(perTokens(ExpertMatVec.bind(device, st.downShape(), model.stack(st.down()), moeGate, moeIds, moeWeights, moeAcc, chunk)));
+        out.add(perTokens(st.downShape(), ExpertMatVec.bind(device, st.downShape(), model.stack(st.down()), moeGate, moeIds, moeWeights, moeAcc, chunk)));
         return out;
     }
 
@@ -462,8 +471,12 @@ final class ForwardPass implements AutoCloseable {
         return out;
     }
 
-    /** A product bound for {@link #chunk} tokens whose token count is set when it changes. */
-    private Rec perTokens(WindowedMatVec mv) {
+    /**
+     * A product by id bound for {@link #chunk} tokens whose token count is set when it changes; counts the k routed
+     * experts' rows per token as read (distinct experts in decode; a prefill chunk may route two slots to one expert).
+     */
+    private Rec perTokens(ExpertMatVec.Shape shape, WindowedMatVec mv) {
+        long bytesPerToken = (long) shape.k() * shape.rows() * shape.rowBytes();
         owned.add(mv);
         return new Rec() {
             int lastT = -1;
@@ -475,6 +488,7 @@ final class ForwardPass implements AutoCloseable {
                     lastT = T;
                 }
                 mv.record(b);
+                stepWeightBytes += T * bytesPerToken;
             }
         };
     }
@@ -524,6 +538,16 @@ final class ForwardPass implements AutoCloseable {
     /** Tests only: forces the expert path (TRUE by id, FALSE all experts) where both are bound; null restores the rule. */
     void forceExpertPath(Boolean byId) { forcedExpertPath = byId; }
 
+    GpuLanguageModel.StepCounters counters() {
+        return new GpuLanguageModel.StepCounters(steps, dispatchesTotal, encodeNanosTotal, weightBytesTotal, uploadBytesTotal);
+    }
+
+    /** {@link Device#write} of host data, counted as this step's upload. */
+    private void upload(Tensor dst, MemorySegment data) throws RullamaException {
+        device.write(dst, 0, data);
+        stepUploadBytes += data.byteSize();
+    }
+
     private enum Head { NONE, LAST, ALL, GREEDY }
 
     /** One submit: the step's inputs, then every layer for {@code tokens} at the current position. */
@@ -534,8 +558,10 @@ final class ForwardPass implements AutoCloseable {
         for (int tok : part)
             if (tok < 0 || tok >= config.vocabSize())
                 throw new IllegalArgumentException("token id " + tok + " is outside the vocabulary of " + config.vocabSize());
-        device.write(step, StepWords.of(position));
-        device.write(ids, part);
+        stepWeightBytes = 0;
+        stepUploadBytes = 0;
+        upload(step, MemorySegment.ofArray(StepWords.of(position)));
+        upload(ids, MemorySegment.ofArray(part));
         if (!gpuEmbedding) {
             int d = config.embeddingLength();
             float[] rows = new float[T * d];
@@ -544,7 +570,7 @@ final class ForwardPass implements AutoCloseable {
                 float[] r = weights.tokenEmbedding().row(part[t]);
                 for (int j = 0; j < d; j++) rows[t * d + j] = r[j] * s;
             }
-            device.write(x, 0, MemorySegment.ofArray(rows));
+            upload(x, MemorySegment.ofArray(rows));
         }
         if (config.hasPerLayerInputs()) {
             WeightMatrix table = weights.perLayerInputs().tokenEmbedding();
@@ -555,8 +581,9 @@ final class ForwardPass implements AutoCloseable {
                 float[] r = table.row(part[t]);
                 for (int j = 0; j < lp; j++) rows[t * lp + j] = r[j] * tokScale;
             }
-            device.write(plTok, 0, MemorySegment.ofArray(rows));
+            upload(plTok, MemorySegment.ofArray(rows));
         }
+        long encodeStart = System.nanoTime();
         CommandBatch b = device.newBatch();
         expertLayersById = 0;
         expertLayersAll = 0;
@@ -572,6 +599,11 @@ final class ForwardPass implements AutoCloseable {
                 case NONE -> { }
             }
             lastDispatches = b.dispatchCount();
+            encodeNanosTotal += System.nanoTime() - encodeStart;
+            steps++;
+            dispatchesTotal += lastDispatches;
+            weightBytesTotal += stepWeightBytes;
+            uploadBytesTotal += stepUploadBytes;
             b.submit();
         } catch (RullamaException | RuntimeException e) {
             b.close();

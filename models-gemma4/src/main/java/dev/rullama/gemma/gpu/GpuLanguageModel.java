@@ -68,6 +68,7 @@ public final class GpuLanguageModel implements LanguageModel {
     final Tensor dummy;
     private final long budget;
     private final long weightBytes;
+    private final long decodeWeightBytesTopK;
     private boolean ownsDevice;
 
     private GpuLanguageModel(Device device, GemmaConfig config, GemmaWeights weights, long budget, long weightBytes) throws RullamaException {
@@ -76,6 +77,7 @@ public final class GpuLanguageModel implements LanguageModel {
         this.weights = weights;
         this.budget = budget;
         this.weightBytes = weightBytes;
+        this.decodeWeightBytesTopK = decodeWeightBytesTopK(weights, config);
         this.dummy = own(device.upload("dummy", new float[4]));
     }
 
@@ -176,6 +178,36 @@ public final class GpuLanguageModel implements LanguageModel {
     }
 
     private static long words(long bytes) { return (bytes + 3) / 4; }
+
+    /** Bytes of a matrix's rows as stored (what one product with it reads). */
+    static long matrixBytes(WeightMatrix m) { return (long) m.rows() * m.tensor().rowBytes(); }
+
+    /**
+     * Weight bytes one decode step has to read: every matrix the step multiplies (Q, K and V of the layers that own
+     * their KV cache, attention output, the FFN, the MoE router, the PLE gate and projections, the LM head) plus, for
+     * MoE layers, k of the E experts (k/E of the expert bytes: what a top-k kernel reads). The embedding row
+     * gathered on the GPU and the rows uploaded from the CPU (PLE table, CPU-side embeddings) are not counted.
+     */
+    static long decodeWeightBytesTopK(GemmaWeights w, GemmaConfig c) {
+        long sum = matrixBytes(w.lmHead());
+        if (w.perLayerInputs() != null) sum += matrixBytes(w.perLayerInputs().modelProjection());
+        for (LayerConfig lc : c.layers()) {
+            GemmaWeights.Layer l = w.layer(lc.index());
+            sum += matrixBytes(l.q()) + matrixBytes(l.attnOutput()) + matrixBytes(l.ffnGate()) + matrixBytes(l.ffnUp()) + matrixBytes(l.ffnDown());
+            if (lc.ownsKv()) {
+                sum += matrixBytes(l.k());
+                if (!lc.kEqualsV()) sum += matrixBytes(l.v());
+            }
+            if (l.perLayer() != null) sum += matrixBytes(l.perLayer().inputGate()) + matrixBytes(l.perLayer().projection());
+            if (l.experts() != null) {
+                sum += matrixBytes(l.experts().router());
+                long all = 0;
+                for (GemmaWeights.Expert e : l.experts().experts()) all += matrixBytes(e.gate()) + matrixBytes(e.up()) + matrixBytes(e.down());
+                sum += all * c.expertUsedCount() / c.expertCount();
+            }
+        }
+        return sum;
+    }
 
     /** KV cache of {@code context} positions plus activations and logits, in bytes. */
     static long sessionBytes(GemmaConfig c, int context) {
@@ -296,6 +328,31 @@ public final class GpuLanguageModel implements LanguageModel {
 
     /** Bytes of uploaded weights. */
     public long weightBytes() { return weightBytes; }
+
+    /**
+     * Weight bytes one decode token must read with an ideal top-k MoE kernel (experts at k/E; equal to what the
+     * forward pass reads for dense models). {@link Session#counters()} says what the implementation actually read.
+     */
+    public long decodeWeightBytesTopK() { return decodeWeightBytesTopK; }
+
+    /**
+     * What a session's submits did so far, cumulative (difference two snapshots to measure a span).
+     *
+     * @param steps           forward submits (one per decode token; one per chunk of {@value #CHUNK} prompt tokens)
+     * @param dispatches      kernel dispatches recorded
+     * @param encodeNanos     CPU time spent recording the submits' command batches (after the inputs were written,
+     *                        until just before submit)
+     * @param weightBytesRead bytes of weight matrices the recorded matrix products bind and read (each once per submit)
+     * @param uploadBytes     bytes written from the host for the steps: position, token ids, and the rows the CPU
+     *                        supplies (the per-layer token embeddings of E models, embeddings of types without a GPU gather)
+     */
+    public record StepCounters(long steps, long dispatches, long encodeNanos, long weightBytesRead, long uploadBytes) {
+        /** {@code this - earlier}, field by field. */
+        public StepCounters minus(StepCounters earlier) {
+            return new StepCounters(steps - earlier.steps, dispatches - earlier.dispatches, encodeNanos - earlier.encodeNanos,
+                    weightBytesRead - earlier.weightBytesRead, uploadBytes - earlier.uploadBytes);
+        }
+    }
 
     /** The budget this model was checked against. */
     public long budget() { return budget; }
@@ -423,6 +480,9 @@ public final class GpuLanguageModel implements LanguageModel {
 
         /** Tests only: forces the expert path (TRUE by id, FALSE all experts) where both are bound; null restores the rule. */
         void forceExpertPath(Boolean byId) { pass.forceExpertPath(byId); }
+
+        /** This session's cumulative counters (see {@link StepCounters}). */
+        public StepCounters counters() { return pass.counters(); }
 
         @Override
         public void close() { pass.close(); }

@@ -6,6 +6,7 @@ import dev.rullama.gguf.GgmlType;
 import dev.rullama.shaders.Grid;
 import dev.rullama.shaders.ops.AddRmsNorm;
 import dev.rullama.shaders.ops.Argmax;
+import dev.rullama.shaders.ops.CopyVec4;
 import dev.rullama.shaders.ops.Elementwise;
 import dev.rullama.shaders.ops.EmbeddingGather;
 import dev.rullama.shaders.ops.FlashAttention;
@@ -149,6 +150,10 @@ public final class OpCases {
         out.add(moe(5, 128, 8, true, 64, true));
         out.add(moe(3, 10, 3, false, 64, false));
         out.add(moe(2, 128, 1, true, 256, false));
+        // the bandwidth probe of rullama bench
+        out.add(copy(1, 256));
+        out.add(copy(1000, 64));
+        out.add(copy(70_001, 1)); // more workgroups than one dimension holds: folded over (x, y)
         return out;
     }
 
@@ -362,6 +367,24 @@ public final class OpCases {
                 return new Prepared(b, List.of(new Dispatch(KvCacheWrite.spec(wg), new int[]{0, 1, 2, 3, 4, 5},
                         fold(KvCacheWrite.workgroups(row, tokens, wg), limits))),
                         floats(4, KvCacheWrite.reference(kc, k, row, tokens, ring, pos0), 5, KvCacheWrite.reference(vc, v, row, tokens, ring, pos0)), Map.of());
+            }
+        };
+    }
+
+    // ---------------------------------------------------------------- copy (bandwidth probe)
+
+    /** {@code vec4s} random vec4&lt;u32&gt; words copied into a poisoned output; every word must arrive, nothing past it. */
+    public static ChainCase copy(int vec4s, int wg) {
+        return new Chain("copy_vec4", "n=" + vec4s + " vec4 wg=" + wg, "u32", EXACT) {
+            public Prepared prepare(Random r, DeviceLimits limits) {
+                int[] src = new int[4 * vec4s];
+                for (int i = 0; i < src.length; i++) {
+                    int v = r.nextInt();
+                    src[i] = v == ConformanceHarness.POISON ? 0 : v;
+                }
+                List<Buffer> b = List.of(Buffer.uniform("params", CopyVec4.params(vec4s)), Buffer.input("src", src), Buffer.output("dst", src.length));
+                return new Prepared(b, List.of(new Dispatch(CopyVec4.spec(wg), new int[]{0, 1, 2}, fold(CopyVec4.workgroups(vec4s, wg), limits))),
+                        Map.of(), ints(2, CopyVec4.reference(src, vec4s)));
             }
         };
     }

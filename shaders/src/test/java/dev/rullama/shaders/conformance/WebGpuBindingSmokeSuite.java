@@ -66,6 +66,20 @@ public abstract class WebGpuBindingSmokeSuite {
             System.out.println("[smoke] backend=" + backend.name() + " after device loss: " + lost.getMessage());
             assertTrue(lost.getMessage().contains("device lost"), lost.getMessage());
         }
+        try (Device d = backend.open(DeviceOptions.defaults())) {
+            long base = d.allocatedBytes();
+            Tensor a = d.createTensor("a", DType.U8, 1001); // rounded up to whole words
+            assertEquals(base + 1004, d.allocatedBytes(), "a tensor's buffer is counted");
+            a.window(0, DType.U8, 4).close(); // windows own nothing
+            assertEquals(base + 1004, d.allocatedBytes());
+            d.read(a); // the readback staging buffer is device memory too
+            long withStaging = d.allocatedBytes();
+            assertTrue(withStaging >= base + 1004 + 1004, "staging counted: " + withStaging);
+            a.close();
+            a.close();
+            assertEquals(withStaging - 1004, d.allocatedBytes(), "a closed tensor is no longer counted, once");
+            assertEquals(withStaging, d.peakAllocatedBytes(), "the peak stays");
+        }
         Map<String, Long> counts = backend.api().callCounts();
         assertEquals(backend.header().functions().keySet(), counts.keySet());
         TreeSet<String> never = new TreeSet<>();

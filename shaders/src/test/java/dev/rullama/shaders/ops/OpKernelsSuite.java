@@ -97,6 +97,8 @@ public abstract class OpKernelsSuite extends dev.rullama.shaders.conformance.Bac
                 new Mutation(OpCases.elementwise(Elementwise.Op.GEGLU, 1000, 64), "0.044715", "0.0044715", "a GELU constant with a dropped digit"),
                 new Mutation(OpCases.addRmsNorm(1, 1536, true, true, 256), "let v = (x[base + i] + g) * layer_scale;",
                         "let v = x[base + i] * layer_scale + g;", "layer scale applied before the residual add"),
+                new Mutation(OpCases.copy(1000, 64), "if (i < p.n) {", "if (i + 1u < p.n) {", "the copy drops its last vec4"),
+                new Mutation(OpCases.copy(70_001, 1), "(wid.x + wid.y * nwg.x)", "(wid.x + wid.y * 65535u)", "folded rows indexed with the wrong stride"),
                 new Mutation(OpCases.embedWindows(dev.rullama.gguf.GgmlType.Q6_K, 512, 40, 17, new int[]{16, 17, 39}),
                         "bb + 192u + e / 16u", "bb + 192u + e / 32u", "Q6_K scale index per 32 instead of per 16"));
         ChainHarness h = new ChainHarness(device);
