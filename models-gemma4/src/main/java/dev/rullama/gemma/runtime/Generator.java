@@ -42,6 +42,21 @@ public final class Generator {
         public double evalTokensPerSecond() { return evalNanos == 0 ? 0 : evalTokens / (evalNanos / 1e9); }
     }
 
+    /**
+     * Restricts which token may come next, e.g. so that the output stays valid JSON (the server's
+     * {@code format: "json"}). Not thread-safe: one per generation.
+     */
+    public interface TokenConstraint {
+        /** Whether {@code token} may come next; end-of-generation ids are asked too. */
+        boolean allows(int token);
+
+        /** {@code token} was chosen (never called for an end-of-generation id). */
+        void accept(int token);
+    }
+
+    /** Sampled tokens a constraint may reject before the whole vocabulary is masked at once. */
+    private static final int CONSTRAINT_TRIES = 8;
+
     private final GemmaTokenizer tokenizer;
 
     public Generator(GemmaTokenizer tokenizer) {
@@ -49,6 +64,12 @@ public final class Generator {
     }
 
     public Result generate(InferenceSession session, int[] prompt, Options options, Consumer<String> out, BooleanSupplier cancelled) {
+        return generate(session, prompt, options, null, out, cancelled);
+    }
+
+    /** As {@link #generate(InferenceSession, int[], Options, Consumer, BooleanSupplier)}, sampling only tokens {@code constraint} allows (null: any). */
+    public Result generate(InferenceSession session, int[] prompt, Options options, TokenConstraint constraint, Consumer<String> out,
+                           BooleanSupplier cancelled) {
         if (prompt.length == 0) throw new IllegalArgumentException("the prompt is empty");
         if (session.position() + prompt.length > session.contextLength())
             throw new IllegalArgumentException("the prompt (" + prompt.length + " tokens) does not fit the context of "
@@ -67,8 +88,9 @@ public final class Generator {
         long t1 = System.nanoTime();
         while (true) {
             if (cancelled.getAsBoolean()) { reason = DoneReason.CANCELLED; break; }
-            int token = sampler.sampleAndAccept(logits);
+            int token = constraint == null ? sampler.sampleAndAccept(logits) : sampleAllowed(sampler, logits, constraint);
             if (contains(options.endIds(), token)) { reason = DoneReason.STOP; break; }
+            if (constraint != null) constraint.accept(token);
             generated.add(token);
             text.append(decoder.append(token));
             int stopAt = firstStop(text, options.stop());
@@ -88,6 +110,25 @@ public final class Generator {
         long evalNanos = System.nanoTime() - t1;
         return new Result(generated.stream().mapToInt(Integer::intValue).toArray(), text.toString(), reason, prompt.length,
                 promptNanos, generated.size(), evalNanos);
+    }
+
+    /**
+     * Samples from the logits restricted to what {@code constraint} allows: a rejected draw is masked and drawn again,
+     * which is the restricted distribution; after a few rejections every disallowed token is masked at once.
+     */
+    private static int sampleAllowed(Sampler sampler, float[] logits, TokenConstraint constraint) {
+        float[] l = logits;
+        for (int attempt = 0; attempt < CONSTRAINT_TRIES; attempt++) {
+            int t = sampler.sample(l);
+            if (constraint.allows(t)) { sampler.accept(t); return t; }
+            if (l == logits) l = logits.clone();
+            l[t] = Float.NEGATIVE_INFINITY;
+        }
+        if (l == logits) l = logits.clone();
+        for (int t = 0; t < l.length; t++) if (l[t] != Float.NEGATIVE_INFINITY && !constraint.allows(t)) l[t] = Float.NEGATIVE_INFINITY;
+        int t = sampler.sample(l); // fails when the constraint allows nothing
+        sampler.accept(t);
+        return t;
     }
 
     private static boolean contains(int[] ids, int token) {
