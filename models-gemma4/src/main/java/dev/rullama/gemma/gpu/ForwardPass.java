@@ -22,9 +22,8 @@ import dev.rullama.shaders.ops.Argmax;
 import dev.rullama.shaders.ops.Elementwise;
 import dev.rullama.shaders.ops.EmbeddingGather;
 import dev.rullama.shaders.ops.FlashAttention;
-import dev.rullama.shaders.ops.KvCacheWrite;
 import dev.rullama.shaders.ops.MoeRouter;
-import dev.rullama.shaders.ops.Rope;
+import dev.rullama.shaders.ops.NormRope;
 import dev.rullama.shaders.ops.StepWords;
 import dev.rullama.shaders.quant.RowWindow;
 import dev.rullama.shaders.quant.WindowedMatVec;
@@ -49,6 +48,7 @@ final class ForwardPass implements AutoCloseable {
     private static final int WG = 256;
     private static final int ATTN_WG = 128;
     private static final int ARGMAX_WG = 256;
+    private static final int NORM_ROPE_WG = 128;
 
     private final GpuLanguageModel model;
     private final Device device;
@@ -61,7 +61,7 @@ final class ForwardPass implements AutoCloseable {
     private int lastDispatches;
 
     // activations
-    private final Tensor step, ids, x, h, q, qn, k, kn, v, vn, attn, ao, gate, up, f, hLast, logits, logitsAll, argPart, token;
+    private final Tensor step, ids, x, h, q, qn, k, v, attn, ao, gate, up, f, hLast, logits, logitsAll, argPart, token;
     private Tensor plTok, plProj, plNorm, plByLayer, plGate;
 
     /** The per-token program: ops recorded in order for a batch of T tokens. */
@@ -98,9 +98,7 @@ final class ForwardPass implements AutoCloseable {
         q = f32("q", (long) c * maxQ);
         qn = f32("qn", (long) c * maxQ);
         k = f32("k", (long) c * maxKv);
-        kn = f32("kn", (long) c * maxKv);
         v = f32("v", (long) c * maxKv);
-        vn = f32("vn", (long) c * maxKv);
         attn = f32("attn", (long) c * maxQ);
         ao = f32("ao", (long) c * d);
         gate = f32("gate", (long) c * maxF);
@@ -288,10 +286,11 @@ final class ForwardPass implements AutoCloseable {
         String li = "." + l.index();
 
         program.add(matmul(w.q(), h, q));
-        program.add(rmsNorm(q, qn, model.vector("q_norm" + li, w.qNorm()), hd, T -> T * heads));
         Tensor factors = ropeFactors(l);
-        program.add(rope(l, qn, heads, factors));
         int ring = GpuLanguageModel.ring(l, context);
+        // q_norm + RoPE in one dispatch; k_norm + RoPE + V-norm + the cache write in another
+        program.add(op(NormRope.querySpec(factors != null, NORM_ROPE_WG), T -> normRopeParams(l, T, heads, T),
+                T -> NormRope.workgroups(T, heads), step, factors == null ? model.dummy : factors, headNorm("q_norm" + li, w.qNorm(), hd), q, qn));
         if (l.ownsKv()) {
             program.add(matmul(w.k(), h, k));
             Tensor vsrc = k;
@@ -299,15 +298,9 @@ final class ForwardPass implements AutoCloseable {
                 program.add(matmul(w.v(), h, v));
                 vsrc = v;
             }
-            program.add(rmsNorm(k, kn, model.vector("k_norm" + li, w.kNorm()), hd, T -> T * kvHeads));
-            program.add(rope(l, kn, kvHeads, factors));
-            Tensor vfinal = vsrc;
-            if (config.valueNorm()) {
-                program.add(rmsNorm(vsrc, vn, null, hd, T -> T * kvHeads));
-                vfinal = vn;
-            }
-            program.add(op(KvCacheWrite.spec(WG), T -> KvCacheWrite.params(kvW, T, ring), T -> KvCacheWrite.workgroups(kvW, T, WG),
-                    step, kn, vfinal, cache[0], cache[1]));
+            program.add(op(NormRope.kvSpec(factors != null, config.valueNorm(), NORM_ROPE_WG), T -> normRopeParams(l, T, kvHeads, ring),
+                    T -> NormRope.workgroups(T, kvHeads), step, factors == null ? model.dummy : factors, headNorm("k_norm" + li, w.kNorm(), hd),
+                    k, cache[0], vsrc, cache[1]));
         }
         int window = l.sliding() && l.window() < context ? l.window() : 0;
         float scale = config.attentionScale();
@@ -334,9 +327,20 @@ final class ForwardPass implements AutoCloseable {
                 model.vector("ffn_norm" + li, w.ffnNorm()), null, h, d));
 
         int ff = l.ffnWidth();
-        program.add(matmul(w.ffnGate(), h, gate));
-        program.add(matmul(w.ffnUp(), h, up));
-        program.add(elementwise(Elementwise.Op.GEGLU, up, gate, T -> T * ff, 0));
+        Rec gateMm = matmul(w.ffnGate(), h, gate), upMm = matmul(w.ffnUp(), h, up);
+        Rec geglu = elementwise(Elementwise.Op.GEGLU, up, gate, T -> T * ff, 0);
+        Tensor pair = model.gateUpPair(w.ffnGate());
+        WindowedMatVec glu = pair == null ? null : QuantMatVec.bindGlu(device, w.ffnGate().tensor().type(), ff, d, pair, h, gate);
+        if (glu != null) owned.add(glu);
+        program.add((b, T) -> {
+            if (T == 1 && glu != null) {
+                glu.record(b); // gate, up and gelu(gate) * up in one dispatch
+            } else {
+                gateMm.record(b, T);
+                upMm.record(b, T);
+                geglu.record(b, T);
+            }
+        });
         program.add(matmul(w.ffnDown(), gate, f));
         if (l.moe()) experts(l, w.experts());
 
@@ -413,17 +417,18 @@ final class ForwardPass implements AutoCloseable {
         program.add(elementwise(Elementwise.Op.ADD, moeM1, f, T -> T * d, 0));
     }
 
-    private Rec rope(LayerConfig l, Tensor xx, int heads, Tensor factors) throws RullamaException {
-        int hd = l.headDim(), nRot = l.ropeDims();
-        float base = (float) l.ropeTheta();
-        double theta = l.ropeTheta();
-        float posScale = (float) l.ropePositionScale();
-        KernelSpec spec = Rope.spec(factors != null, WG);
-        return op(spec, T -> {
-            int[] prm = Rope.params(T, heads, hd, nRot, base, posScale);
-            prm[4] = Float.floatToRawIntBits((float) (Math.log(theta) / Math.log(2))); // log2 of the exact base, not of its float
-            return prm;
-        }, T -> Rope.workgroups(T, heads, nRot, WG), step, factors == null ? model.dummy : factors, xx);
+    private int[] normRopeParams(LayerConfig l, int T, int heads, int ring) {
+        return NormRope.params(T, heads, l.headDim(), l.ropeDims(), l.ropeTheta(), (float) l.ropePositionScale(), config.rmsEps(), ring);
+    }
+
+    /** A per-head norm weight; a file without one gets ones (the same function as no weight). */
+    private Tensor headNorm(String label, float[] w, int headDim) throws RullamaException {
+        if (w != null) return model.vector(label, w);
+        float[] ones = new float[headDim];
+        java.util.Arrays.fill(ones, 1f);
+        Tensor t = t(label + ".ones", DType.F32, headDim);
+        device.write(t, ones);
+        return t;
     }
 
     /** {@code rope_freqs} divisors, or 1 / 1e30 for the proportional rule (the pairs past the rotated ones stay), or null. */
