@@ -70,6 +70,8 @@ final class ForwardPass implements AutoCloseable {
     private final List<Rec> headAll = new ArrayList<>();
     private final List<Rec> greedy = new ArrayList<>();
     private final boolean gpuEmbedding;
+    /** Decode binds layer l's PLE input at plNorm[l·P] directly (P floats are a valid binding offset), no copies. */
+    private boolean pleDirect;
 
     /** Something recorded into a batch for T tokens. */
     private interface Rec {
@@ -134,8 +136,15 @@ final class ForwardPass implements AutoCloseable {
 
         // LM head: the last position's logits (decode, prefill) or every position's (forwardAll)
         WeightMatrix head = weights.lmHead();
-        headLast.add((b, T) -> b.copy(h.window((long) (T - 1) * d * 4, DType.F32, d), hLast));
-        headLast.add(matvecOnly(head, hLast, logits));
+        Rec lastRow = matvecOnly(head, hLast, logits), onlyRow = matvecOnly(head, h, logits);
+        headLast.add((b, T) -> {
+            if (T == 1) {
+                onlyRow.record(b, T); // decode: h holds the one row; no copy (a copy ends the compute pass)
+            } else {
+                b.copy(h.window((long) (T - 1) * d * 4, DType.F32, d), hLast);
+                lastRow.record(b, T);
+            }
+        });
         if (config.finalLogitSoftcap() > 0) headLast.add(elementwise(Elementwise.Op.SOFTCAP, model.dummy, logits, T -> vocab, config.finalLogitSoftcap()));
         headAll.add(matmulOnly(head, h, logitsAll));
         if (config.finalLogitSoftcap() > 0)
@@ -260,6 +269,7 @@ final class ForwardPass implements AutoCloseable {
     private void perLayerInputs() throws RullamaException {
         GemmaWeights.PerLayerInputs w = weights.perLayerInputs();
         int n = config.blockCount(), p = config.perLayerInputLength(), lp = n * p;
+        pleDirect = ((long) p * 4) % device.limits().minStorageBufferOffsetAlignment() == 0;
         plTok = f32("ple_tok", (long) chunk * lp);
         plProj = f32("ple_proj", (long) chunk * lp);
         plNorm = f32("ple_norm", (long) chunk * lp);
@@ -272,6 +282,7 @@ final class ForwardPass implements AutoCloseable {
         program.add(rmsNorm(plProj, plNorm, model.vector("per_layer_proj_norm", w.projectionNorm()), p, T -> T * n));
         program.add(elementwise(Elementwise.Op.ADD_SCALE, plTok, plNorm, T -> T * lp, (float) (1.0 / Math.sqrt(2.0))));
         program.add((b, T) -> {
+            if (T == 1 && pleDirect) return; // decode: each layer binds its slice of plNorm itself
             for (int l = 0; l < n; l++)
                 for (int t = 0; t < T; t++)
                     b.copy(plNorm.window(((long) t * lp + (long) l * p) * 4, DType.F32, p),
@@ -359,7 +370,9 @@ final class ForwardPass implements AutoCloseable {
             program.add(addRmsNorm(f, postFfw, next, null, h, d)); // y unused: the PLE block changes x again
             program.add(matmul(pl.inputGate(), x, plGate));
             Tensor mine = plByLayer.window((long) l.index() * chunk * p * 4, DType.F32, (long) chunk * p);
-            program.add(elementwise(Elementwise.Op.GEGLU, mine, plGate, T -> T * p, 0));
+            Rec batched = elementwise(Elementwise.Op.GEGLU, mine, plGate, T -> T * p, 0);
+            Rec direct = pleDirect ? elementwise(Elementwise.Op.GEGLU, plNorm.window((long) l.index() * p * 4, DType.F32, p), plGate, T -> p, 0) : null;
+            program.add((b, T) -> (T == 1 && direct != null ? direct : batched).record(b, T));
             program.add(matmul(pl.projection(), plGate, f));
             program.add(addRmsNorm(f, model.vector("ple_post_norm" + li, pl.postNorm()), next, layerScale, h, d));
         } else {
