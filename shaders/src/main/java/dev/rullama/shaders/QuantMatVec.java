@@ -73,6 +73,19 @@ public final class QuantMatVec {
 
     /** As {@link #spec(GgmlType, int, int)} with {@code rowsPerThread} (1 or 2) rows per thread sharing their x loads. */
     public static KernelSpec spec(GgmlType type, int threadsPerRow, int workgroupSize, int rowsPerThread) {
+        return spec(type, threadsPerRow, workgroupSize, rowsPerThread, false);
+    }
+
+    /**
+     * The GeGLU decode kernel: {@code y[r] = gelu_tanh(gate_r·x) · (up_r·x)}, gate rows then up rows back to back in one
+     * weight binding ({@link #gluParams}); one dispatch instead of gate, up and the elementwise product.
+     */
+    public static KernelSpec gluSpec(GgmlType type, long cols) {
+        int tpr = defaultThreadsPerRow(type, cols);
+        return spec(type, tpr, Math.max(DEFAULT_WG, tpr), 1, true);
+    }
+
+    private static KernelSpec spec(GgmlType type, int threadsPerRow, int workgroupSize, int rowsPerThread, boolean glu) {
         if (Integer.bitCount(threadsPerRow) != 1 || workgroupSize % threadsPerRow != 0)
             throw new IllegalArgumentException("threads per row " + threadsPerRow + " must be a power of two dividing the workgroup size " + workgroupSize);
         if (rowsPerThread != 1 && rowsPerThread != 2) throw new IllegalArgumentException("rows per thread must be 1 or 2, not " + rowsPerThread);
@@ -81,7 +94,8 @@ public final class QuantMatVec {
         c.put("WG", (double) workgroupSize);
         c.put("TPR", (double) threadsPerRow);
         c.put("RPT", (double) rowsPerThread);
-        return new KernelSpec("matvec_quant_" + type.name().toLowerCase(java.util.Locale.ROOT), WgslSource.load(FILE), "main", c,
+        if (glu) c.put("GLU", 1.0);
+        return new KernelSpec((glu ? "matvec_geglu_" : "matvec_quant_") + type.name().toLowerCase(java.util.Locale.ROOT), WgslSource.load(FILE), "main", c,
                 List.of(new KernelSpec.Binding(0, "params", Access.UNIFORM), new KernelSpec.Binding(1, "W", Access.READ),
                         new KernelSpec.Binding(2, "x", Access.READ), new KernelSpec.Binding(3, "y", Access.READ_WRITE)));
     }
@@ -101,6 +115,13 @@ public final class QuantMatVec {
     public static int[] params(GgmlType type, long rows, long cols, long rowBase) {
         return new int[]{toU32(rows, "rows"), toU32(cols, "cols"), toU32(rowBase, "row base"),
                 toU32(UnitLayout.of(type).rowBytes(cols), "row bytes"), 0, 0, 0, 0};
+    }
+
+    /** The GeGLU kernel's uniform block: {@code rows} gate rows (the up rows follow them), cols. */
+    public static int[] gluParams(GgmlType type, long rows, long cols) {
+        int[] p = params(type, rows, cols, 0);
+        p[4] = toU32(rows, "rows");
+        return p;
     }
 
     /** The decode dispatch for {@code rows} rows, one row per thread. */
@@ -205,6 +226,27 @@ public final class QuantMatVec {
         Kernel kernel = device.compile(spec(type, tpr, wg));
         return bindWindows(device, type, rows, cols, w, x, y, planLimits, kernel,
                 win -> params(type, win.rows(), cols, win.firstRow()), win -> grid(win.rows(), tpr, wg, device.limits()), null);
+    }
+
+    /**
+     * Binds the GeGLU decode product over {@code pair}, a tensor holding the gate's {@code rows × cols} raw bytes and
+     * then the up's: {@code y[r] = gelu_tanh(gate_r·x)·(up_r·x)}. Returns null when the pair does not fit one storage
+     * binding (the caller then runs gate, up and the product separately).
+     */
+    public static WindowedMatVec bindGlu(Device device, GgmlType type, long rows, long cols, Tensor pair, Tensor x, Tensor y) throws RullamaException {
+        if (plan(type, 2 * rows, cols, device.limits()).size() != 1) return null;
+        KernelSpec spec = gluSpec(type, cols);
+        int tpr = (int) (double) spec.constants().get("TPR"), wg = (int) (double) spec.constants().get("WG");
+        Kernel kernel = device.compile(spec);
+        return bindWindows(device, type, 2 * rows, cols, pair, x, y, device.limits(), kernel,
+                win -> gluParams(type, rows, cols), win -> grid(rows, tpr, wg, device.limits()), null);
+    }
+
+    /** Reference of the GeGLU product: gate rows then up rows in {@code pair}. */
+    public static float[] referenceGlu(GgmlType type, MemorySegment pair, int rows, int cols, float[] x) {
+        float[] both = reference(type, pair, 2 * rows, cols, x);
+        float[] gate = java.util.Arrays.copyOf(both, rows), up = java.util.Arrays.copyOfRange(both, rows, 2 * rows);
+        return dev.rullama.shaders.ops.Elementwise.reference(dev.rullama.shaders.ops.Elementwise.Op.GEGLU, gate, up, 0f);
     }
 
     /**

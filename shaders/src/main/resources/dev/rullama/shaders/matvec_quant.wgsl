@@ -18,14 +18,23 @@
 // memory. No subgroup operations: wgpu-native does not offer them.
 //
 // The work items' dot products (item_dot) are in matvec_row.wgsl, shared with the id-indexed matvec_quant_id.wgsl.
-// Overrides: WG, TPR, RPT and the block layout (QTYPE, BLOCK_ELEMS, BLOCK_BYTES, UNITS, TAIL), all set by
+// GLU (GeGLU epilogue, one dispatch for gate, up and their product): W holds the gate rows [0, pair_rows) and then
+// the up rows [pair_rows, 2 pair_rows) of the same type and width (uploaded back to back); the thread of row r dots
+// both with x and writes y[row_base + r] = gelu_tanh(gate_r . x) * (up_r . x), gelu_tanh as in elementwise.wgsl
+// (gelu.wgsl). Needs RPT = 1 and the whole pair in one binding (no windows).
+//
+// Overrides: WG, TPR, RPT, GLU and the block layout (QTYPE, BLOCK_ELEMS, BLOCK_BYTES, UNITS, TAIL), all set by
 // dev.rullama.shaders.QuantMatVec; UNROLL keeps its default.
 
 struct Params {
-    rows: u32,      // rows in this window
+    rows: u32,      // rows in this window (GLU: the gate's rows)
     cols: u32,
     row_base: u32,  // y index of the window's first row
     row_bytes: u32,
+    pair_rows: u32, // GLU: the up rows start this many rows after the gate's
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -42,6 +51,7 @@ override UNITS: u32;
 override TAIL: bool;
 override UNROLL: u32 = 4u;  // work items per loop step and thread
 override RPT: u32 = 1u;     // rows per thread, 1 or 2
+override GLU: bool = false;
 
 var<workgroup> partial: array<f32, WG>;
 var<workgroup> partial2: array<f32, WG>;
@@ -59,7 +69,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
         let units = ((p.cols + BLOCK_ELEMS - 1u) / BLOCK_ELEMS) * UNITS;
         let items = select((units + 3u) / 4u, (p.cols + 3u) / 4u, TAIL);
         let row = r * p.row_bytes;
-        let row2 = select(row, row + p.row_bytes, second);
+        let row2 = select(select(row, row + p.row_bytes, second), row + p.pair_rows * p.row_bytes, GLU);
         // UNROLL independent items per step keep more loads in flight per thread; each is still a coalesced
         // access across the lanes. With RPT = 2 the second row's item reads the same x, which the compiler loads
         // once for both.
@@ -68,7 +78,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
                 let k = i + j * TPR;
                 if (k < items) {
                     acc += item_dot(row, k, 0u);
-                    if (RPT == 2u) {
+                    if (RPT == 2u || GLU) {
                         acc2 += item_dot(row2, k, 0u);
                     }
                 }
@@ -82,11 +92,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     for (var s = TPR / 2u; s > 0u; s >>= 1u) {
         if (lane < s) {
             partial[lid] += partial[lid + s];
-            if (RPT == 2u) {
+            if (RPT == 2u || GLU) {
                 partial2[lid] += partial2[lid + s];
             }
         }
         workgroupBarrier();
+    }
+    if (GLU) {
+        if (lane == 0u && r < p.rows) {
+            y[p.row_base + r] = gelu_tanh(partial[lid]) * partial2[lid];
+        }
+        return;
     }
     if (lane == 0u && r < p.rows) {
         y[p.row_base + r] = partial[lid];
@@ -97,3 +113,4 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
 }
 
 #include "matvec_row"
+#include "gelu"

@@ -39,16 +39,6 @@ struct Params {
 override WG: u32 = 64u;
 override HAS_FACTORS: bool = false;
 
-// 2*pi = TWO_PI_HI + TWO_PI_LO; TWO_PI_HI has 8 significant bits, so k * TWO_PI_HI is exact for |k| < 2^16.
-const TWO_PI_HI: f32 = 6.28125;
-const TWO_PI_LO: f32 = 0.0019353071693331003;
-const INV_TWO_PI: f32 = 0.15915493667125702;
-
-fn reduce_angle(a: f32) -> f32 {
-    let k = round(a * INV_TWO_PI);
-    return (a - k * TWO_PI_HI) - k * TWO_PI_LO;
-}
-
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>,
@@ -61,17 +51,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
     let i = idx % half;
     let row = idx / half;              // t * heads + h
     let t = row / p.heads;
-    let pos = f32(step[0] + t) * p.pos_scale;
-    var inv_freq = exp2(-(f32(2u * i) / f32(p.n_rot)) * p.log2_base);
-    if (HAS_FACTORS) {
-        inv_freq = inv_freq / factor[i];
-    }
-    let angle = reduce_angle(pos * inv_freq);
-    let c = cos(angle);
-    let s = sin(angle);
+    let cs = rope_cos_sin(t, i);
+    let c = cs.x;
+    let s = cs.y;
     let base = row * p.head_dim;
     let a = x[base + i];
     let b = x[base + i + half];
     x[base + i] = a * c - b * s;
     x[base + i + half] = b * c + a * s;
 }
+
+#include "rope_math"

@@ -23,9 +23,8 @@ import dev.rullama.shaders.ops.Argmax;
 import dev.rullama.shaders.ops.Elementwise;
 import dev.rullama.shaders.ops.EmbeddingGather;
 import dev.rullama.shaders.ops.FlashAttention;
-import dev.rullama.shaders.ops.KvCacheWrite;
 import dev.rullama.shaders.ops.MoeRouter;
-import dev.rullama.shaders.ops.Rope;
+import dev.rullama.shaders.ops.NormRope;
 import dev.rullama.shaders.ops.StepWords;
 import dev.rullama.shaders.quant.RowWindow;
 import dev.rullama.shaders.quant.WindowedMatVec;
@@ -50,6 +49,7 @@ final class ForwardPass implements AutoCloseable {
     private static final int WG = 256;
     private static final int ATTN_WG = 128;
     private static final int ARGMAX_WG = 256;
+    private static final int NORM_ROPE_WG = 128;
 
     private final GpuLanguageModel model;
     private final Device device;
@@ -65,7 +65,7 @@ final class ForwardPass implements AutoCloseable {
     private long stepWeightBytes, stepUploadBytes;
 
     // activations
-    private final Tensor step, ids, x, h, q, qn, k, kn, v, vn, attn, ao, gate, up, f, hLast, logits, logitsAll, argPart, token;
+    private final Tensor step, ids, x, h, q, qn, k, v, attn, ao, gate, up, f, hLast, logits, logitsAll, argPart, token;
     private Tensor plTok, plProj, plNorm, plByLayer, plGate;
 
     /** The per-token program: ops recorded in order for a batch of T tokens. */
@@ -74,6 +74,8 @@ final class ForwardPass implements AutoCloseable {
     private final List<Rec> headAll = new ArrayList<>();
     private final List<Rec> greedy = new ArrayList<>();
     private final boolean gpuEmbedding;
+    /** Decode binds layer l's PLE input at plNorm[l·P] directly (P floats are a valid binding offset), no copies. */
+    private boolean pleDirect;
 
     /** Something recorded into a batch for T tokens. */
     private interface Rec {
@@ -102,9 +104,7 @@ final class ForwardPass implements AutoCloseable {
         q = f32("q", (long) c * maxQ);
         qn = f32("qn", (long) c * maxQ);
         k = f32("k", (long) c * maxKv);
-        kn = f32("kn", (long) c * maxKv);
         v = f32("v", (long) c * maxKv);
-        vn = f32("vn", (long) c * maxKv);
         attn = f32("attn", (long) c * maxQ);
         ao = f32("ao", (long) c * d);
         gate = f32("gate", (long) c * maxF);
@@ -140,8 +140,15 @@ final class ForwardPass implements AutoCloseable {
 
         // LM head: the last position's logits (decode, prefill) or every position's (forwardAll)
         WeightMatrix head = weights.lmHead();
-        headLast.add((b, T) -> b.copy(h.window((long) (T - 1) * d * 4, DType.F32, d), hLast));
-        headLast.add(matvecOnly(head, hLast, logits));
+        Rec lastRow = matvecOnly(head, hLast, logits), onlyRow = matvecOnly(head, h, logits);
+        headLast.add((b, T) -> {
+            if (T == 1) {
+                onlyRow.record(b, T); // decode: h holds the one row; no copy (a copy ends the compute pass)
+            } else {
+                b.copy(h.window((long) (T - 1) * d * 4, DType.F32, d), hLast);
+                lastRow.record(b, T);
+            }
+        });
         if (config.finalLogitSoftcap() > 0) headLast.add(elementwise(Elementwise.Op.SOFTCAP, model.dummy, logits, T -> vocab, config.finalLogitSoftcap()));
         headAll.add(matmulOnly(head, h, logitsAll));
         if (config.finalLogitSoftcap() > 0)
@@ -272,6 +279,7 @@ final class ForwardPass implements AutoCloseable {
     private void perLayerInputs() throws RullamaException {
         GemmaWeights.PerLayerInputs w = weights.perLayerInputs();
         int n = config.blockCount(), p = config.perLayerInputLength(), lp = n * p;
+        pleDirect = ((long) p * 4) % device.limits().minStorageBufferOffsetAlignment() == 0;
         plTok = f32("ple_tok", (long) chunk * lp);
         plProj = f32("ple_proj", (long) chunk * lp);
         plNorm = f32("ple_norm", (long) chunk * lp);
@@ -284,6 +292,7 @@ final class ForwardPass implements AutoCloseable {
         program.add(rmsNorm(plProj, plNorm, model.vector("per_layer_proj_norm", w.projectionNorm()), p, T -> T * n));
         program.add(elementwise(Elementwise.Op.ADD_SCALE, plTok, plNorm, T -> T * lp, (float) (1.0 / Math.sqrt(2.0))));
         program.add((b, T) -> {
+            if (T == 1 && pleDirect) return; // decode: each layer binds its slice of plNorm itself
             for (int l = 0; l < n; l++)
                 for (int t = 0; t < T; t++)
                     b.copy(plNorm.window(((long) t * lp + (long) l * p) * 4, DType.F32, p),
@@ -298,10 +307,11 @@ final class ForwardPass implements AutoCloseable {
         String li = "." + l.index();
 
         program.add(matmul(w.q(), h, q));
-        program.add(rmsNorm(q, qn, model.vector("q_norm" + li, w.qNorm()), hd, T -> T * heads));
         Tensor factors = ropeFactors(l);
-        program.add(rope(l, qn, heads, factors));
         int ring = GpuLanguageModel.ring(l, context);
+        // q_norm + RoPE in one dispatch; k_norm + RoPE + V-norm + the cache write in another
+        program.add(op(NormRope.querySpec(factors != null, NORM_ROPE_WG), T -> normRopeParams(l, T, heads, T),
+                T -> NormRope.workgroups(T, heads), step, factors == null ? model.dummy : factors, headNorm("q_norm" + li, w.qNorm(), hd), q, qn));
         if (l.ownsKv()) {
             program.add(matmul(w.k(), h, k));
             Tensor vsrc = k;
@@ -309,15 +319,9 @@ final class ForwardPass implements AutoCloseable {
                 program.add(matmul(w.v(), h, v));
                 vsrc = v;
             }
-            program.add(rmsNorm(k, kn, model.vector("k_norm" + li, w.kNorm()), hd, T -> T * kvHeads));
-            program.add(rope(l, kn, kvHeads, factors));
-            Tensor vfinal = vsrc;
-            if (config.valueNorm()) {
-                program.add(rmsNorm(vsrc, vn, null, hd, T -> T * kvHeads));
-                vfinal = vn;
-            }
-            program.add(op(KvCacheWrite.spec(WG), T -> KvCacheWrite.params(kvW, T, ring), T -> KvCacheWrite.workgroups(kvW, T, WG),
-                    step, kn, vfinal, cache[0], cache[1]));
+            program.add(op(NormRope.kvSpec(factors != null, config.valueNorm(), NORM_ROPE_WG), T -> normRopeParams(l, T, kvHeads, ring),
+                    T -> NormRope.workgroups(T, kvHeads), step, factors == null ? model.dummy : factors, headNorm("k_norm" + li, w.kNorm(), hd),
+                    k, cache[0], vsrc, cache[1]));
         }
         int window = l.sliding() && l.window() < context ? l.window() : 0;
         float scale = config.attentionScale();
@@ -344,9 +348,20 @@ final class ForwardPass implements AutoCloseable {
                 model.vector("ffn_norm" + li, w.ffnNorm()), null, h, d));
 
         int ff = l.ffnWidth();
-        program.add(matmul(w.ffnGate(), h, gate));
-        program.add(matmul(w.ffnUp(), h, up));
-        program.add(elementwise(Elementwise.Op.GEGLU, up, gate, T -> T * ff, 0));
+        Rec gateMm = matmul(w.ffnGate(), h, gate), upMm = matmul(w.ffnUp(), h, up);
+        Rec geglu = elementwise(Elementwise.Op.GEGLU, up, gate, T -> T * ff, 0);
+        Tensor pair = model.gateUpPair(w.ffnGate());
+        WindowedMatVec glu = pair == null ? null : QuantMatVec.bindGlu(device, w.ffnGate().tensor().type(), ff, d, pair, h, gate);
+        if (glu != null) owned.add(glu);
+        program.add((b, T) -> {
+            if (T == 1 && glu != null) {
+                glu.record(b); // gate, up and gelu(gate) * up in one dispatch
+            } else {
+                gateMm.record(b, T);
+                upMm.record(b, T);
+                geglu.record(b, T);
+            }
+        });
         program.add(matmul(w.ffnDown(), gate, f));
         if (l.moe()) experts(l, w.experts());
 
@@ -365,7 +380,9 @@ final class ForwardPass implements AutoCloseable {
             program.add(addRmsNorm(f, postFfw, next, null, h, d)); // y unused: the PLE block changes x again
             program.add(matmul(pl.inputGate(), x, plGate));
             Tensor mine = plByLayer.window((long) l.index() * chunk * p * 4, DType.F32, (long) chunk * p);
-            program.add(elementwise(Elementwise.Op.GEGLU, mine, plGate, T -> T * p, 0));
+            Rec batched = elementwise(Elementwise.Op.GEGLU, mine, plGate, T -> T * p, 0);
+            Rec direct = pleDirect ? elementwise(Elementwise.Op.GEGLU, plNorm.window((long) l.index() * p * 4, DType.F32, p), plGate, T -> p, 0) : null;
+            program.add((b, T) -> (T == 1 && direct != null ? direct : batched).record(b, T));
             program.add(matmul(pl.projection(), plGate, f));
             program.add(addRmsNorm(f, model.vector("ple_post_norm" + li, pl.postNorm()), next, layerScale, h, d));
         } else {
@@ -493,17 +510,18 @@ final class ForwardPass implements AutoCloseable {
         };
     }
 
-    private Rec rope(LayerConfig l, Tensor xx, int heads, Tensor factors) throws RullamaException {
-        int hd = l.headDim(), nRot = l.ropeDims();
-        float base = (float) l.ropeTheta();
-        double theta = l.ropeTheta();
-        float posScale = (float) l.ropePositionScale();
-        KernelSpec spec = Rope.spec(factors != null, WG);
-        return op(spec, T -> {
-            int[] prm = Rope.params(T, heads, hd, nRot, base, posScale);
-            prm[4] = Float.floatToRawIntBits((float) (Math.log(theta) / Math.log(2))); // log2 of the exact base, not of its float
-            return prm;
-        }, T -> Rope.workgroups(T, heads, nRot, WG), step, factors == null ? model.dummy : factors, xx);
+    private int[] normRopeParams(LayerConfig l, int T, int heads, int ring) {
+        return NormRope.params(T, heads, l.headDim(), l.ropeDims(), l.ropeTheta(), (float) l.ropePositionScale(), config.rmsEps(), ring);
+    }
+
+    /** A per-head norm weight; a file without one gets ones (the same function as no weight). */
+    private Tensor headNorm(String label, float[] w, int headDim) throws RullamaException {
+        if (w != null) return model.vector(label, w);
+        float[] ones = new float[headDim];
+        java.util.Arrays.fill(ones, 1f);
+        Tensor t = t(label + ".ones", DType.F32, headDim);
+        device.write(t, ones);
+        return t;
     }
 
     /** {@code rope_freqs} divisors, or 1 / 1e30 for the proportional rule (the pairs past the rotated ones stay), or null. */

@@ -60,6 +60,8 @@ public final class GpuLanguageModel implements LanguageModel {
     final GemmaConfig config;
     final GemmaWeights weights;
     private final Map<GgufTensor, Tensor> uploaded = new IdentityHashMap<>();
+    /** FFN gate tensor → one buffer holding the gate's bytes and then the up's (see {@link #uploadGateUp}). */
+    private final Map<GgufTensor, Tensor> gateUp = new IdentityHashMap<>();
     private final Map<String, Tensor> byName = new LinkedHashMap<>();
     private final Map<WeightMatrix, Tensor> experts = new IdentityHashMap<>();
     private final Map<Integer, ExpertStacks> expertStacks = new LinkedHashMap<>();
@@ -134,6 +136,7 @@ public final class GpuLanguageModel implements LanguageModel {
                     need / 1048576.0, wb / 1048576.0, maxContext, budget / 1048576.0, BUDGET_PROPERTY));
         GpuLanguageModel m = new GpuLanguageModel(device, config, w, budget, wb);
         try {
+            for (GemmaWeights.Layer l : w.layers()) m.uploadGateUp(l.ffnGate(), l.ffnUp());
             for (GgufTensor t : gpuMatrices(w)) m.uploadRaw(t);
             for (Map.Entry<Integer, ExpertStacks> e : stacks.entrySet()) m.uploadExperts(e.getKey(), w.layer(e.getKey()).experts(), e.getValue());
         } catch (RullamaException | RuntimeException e) {
@@ -236,18 +239,50 @@ public final class GpuLanguageModel implements LanguageModel {
 
     private void uploadRaw(GgufTensor t) throws RullamaException {
         if (uploaded.containsKey(t)) return;
-        long bytes = t.byteSize();
-        Tensor g = own(device.createTensor(t.name(), DType.U32, words(bytes)));
-        MemorySegment data = t.data();
+        Tensor g = own(device.createTensor(t.name(), DType.U32, words(t.byteSize())));
+        writeBytes(g, 0, t.data(), t.byteSize());
+        uploaded.put(t, g);
+        byName.put(t.name(), g);
+    }
+
+    /** Writes {@code bytes} bytes of {@code data} at {@code offset} (a multiple of 4), the last partial word zero-padded. */
+    private void writeBytes(Tensor g, long offset, MemorySegment data, long bytes) throws RullamaException {
         long whole = bytes & ~3L;
-        if (whole > 0) device.write(g, 0, data.asSlice(0, whole));
+        if (whole > 0) device.write(g, offset, data.asSlice(0, whole));
         if (whole < bytes) {
             byte[] tail = new byte[4];
             MemorySegment.copy(data, whole, MemorySegment.ofArray(tail), 0, bytes - whole);
-            device.write(g, whole, MemorySegment.ofArray(tail));
+            device.write(g, offset + whole, MemorySegment.ofArray(tail));
         }
-        uploaded.put(t, g);
-        byName.put(t.name(), g);
+    }
+
+    /**
+     * Uploads a dense FFN's gate and up matrices into ONE buffer, the gate's bytes and then the up's, so that decode
+     * computes {@code gelu(gate·x)·(up·x)} in one dispatch ({@code QuantMatVec.bindGlu}); each matrix stays
+     * addressable on its own as a window (prefill). Only when both have the same type and shape and the up's start
+     * is a valid binding offset; otherwise they are uploaded apart as usual.
+     */
+    private void uploadGateUp(WeightMatrix gate, WeightMatrix up) throws RullamaException {
+        if (gate == null || up == null) return;
+        GgufTensor g = gate.tensor(), u = up.tensor();
+        if (g == u || uploaded.containsKey(g) || uploaded.containsKey(u) || g.type() != u.type()
+                || gate.rows() != up.rows() || gate.cols() != up.cols() || g.byteSize() != u.byteSize()
+                || g.byteSize() % Math.max(4, device.limits().minStorageBufferOffsetAlignment()) != 0) return;
+        long bytes = g.byteSize();
+        Tensor pair = own(device.createTensor(g.name() + "+up", DType.U32, 2 * words(bytes)));
+        writeBytes(pair, 0, g.data(), bytes);
+        writeBytes(pair, bytes, u.data(), bytes);
+        Tensor gw = pair.window(0, DType.U32, words(bytes)), uw = pair.window(bytes, DType.U32, words(bytes));
+        uploaded.put(g, gw);
+        uploaded.put(u, uw);
+        byName.put(g.name(), gw);
+        byName.put(u.name(), uw);
+        gateUp.put(g, pair);
+    }
+
+    /** The buffer holding {@code gate}'s bytes followed by its up matrix's, or null when they were uploaded apart. */
+    Tensor gateUpPair(WeightMatrix gate) {
+        return gateUp.get(gate.tensor());
     }
 
     /**
@@ -281,14 +316,7 @@ public final class GpuLanguageModel implements LanguageModel {
         long rb = t.rowBytes();
         long bytes = rows * rb;
         Tensor g = own(device.createTensor(label, DType.U32, words(bytes)));
-        MemorySegment data = t.data().asSlice(firstRow * rb, bytes);
-        long whole = bytes & ~3L;
-        if (whole > 0) device.write(g, 0, data.asSlice(0, whole));
-        if (whole < bytes) {
-            byte[] tail = new byte[4];
-            MemorySegment.copy(data, whole, MemorySegment.ofArray(tail), 0, bytes - whole);
-            device.write(g, whole, MemorySegment.ofArray(tail));
-        }
+        writeBytes(g, 0, t.data().asSlice(firstRow * rb, bytes), bytes);
         return g;
     }
 

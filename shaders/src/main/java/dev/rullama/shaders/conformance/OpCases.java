@@ -12,6 +12,7 @@ import dev.rullama.shaders.ops.EmbeddingGather;
 import dev.rullama.shaders.ops.FlashAttention;
 import dev.rullama.shaders.ops.KvCacheWrite;
 import dev.rullama.shaders.ops.MoeRouter;
+import dev.rullama.shaders.ops.NormRope;
 import dev.rullama.shaders.ops.Rope;
 import dev.rullama.shaders.ops.StepWords;
 import dev.rullama.shaders.ops.TopKSampler;
@@ -95,6 +96,16 @@ public final class OpCases {
         out.add(rope(7, 2, 64, 32, 1e6f, 0.125f, false, 77, 64));      // partial rotary, Gemma 3 linear x8
         out.add(rope(512, 8, 256, 256, 1e4f, 1f, false, 3, 256));      // a prefill batch
         out.add(rope(1, 4, 256, 256, 1e4f, 1f, false, 131_000, 64));   // long context: the f32 angle's error shows
+        // per-head norm fused with RoPE (queries) and with V-norm and the cache write (keys, values)
+        out.add(normRopeQuery(1, 8, 256, 256, 1e4f, 1f, false, 700, 128));   // E2B sliding layer, decode
+        out.add(normRopeQuery(1, 8, 512, 512, 1e6f, 1f, true, 300, 128));    // E2B full layer: proportional RoPE
+        out.add(normRopeQuery(5, 3, 40, 32, 1e6f, 0.125f, false, 77, 32));   // tails, partial rotary, linear x8
+        out.add(normRopeQuery(64, 4, 256, 256, 1e4f, 1f, false, 3, 256));   // a prefill chunk
+        out.add(normRopeKv(1, 1, 256, 256, 1e4f, false, true, 512, 1300, 128));  // sliding ring, wrapped
+        out.add(normRopeKv(1, 2, 512, 512, 1e6f, true, true, 1000, 999, 128));   // full layer, last slot
+        out.add(normRopeKv(1, 4, 512, 512, 1e6f, true, false, 64, 10, 64));      // V = raw K without V-norm
+        out.add(normRopeKv(64, 2, 256, 256, 1e4f, false, true, 575, 540, 256));  // prefill chunk wrapping the ring
+        out.add(normRopeKv(3, 3, 40, 40, 1e4f, false, true, 5, 4, 32));          // tails, tiny ring
         // elementwise
         for (Elementwise.Op op : Elementwise.Op.values()) {
             out.add(elementwise(op, 1, 256));
@@ -299,6 +310,57 @@ public final class OpCases {
                         Buffer.input("step", StepWords.of(pos0)), Buffer.input("factor", f), Buffer.inout("x", x));
                 return new Prepared(b, List.of(new Dispatch(Rope.spec(factors, wg), new int[]{0, 1, 2, 3},
                         fold(Rope.workgroups(tokens, heads, nRot, wg), limits))), floats(3, ref), Map.of());
+            }
+        };
+    }
+
+    // ---------------------------------------------------------------- norm + RoPE (+ KV cache write)
+
+    private static Tolerance normRope(int maxPos) {
+        Tolerance r = rope(maxPos);
+        return new Tolerance(r.maxNormalizedError() + SUM_F32.maxNormalizedError(), "the sum of the unfused kernels' bounds: " + SUM_F32.why() + "; " + r.why());
+    }
+
+    private static float[] proportional(int nRot) {
+        float[] f = new float[nRot / 2];
+        for (int i = 0; i < f.length; i++) f[i] = i < nRot / 8 ? 1f : 1e30f; // Gemma 4's rope_freqs: p = 0.25
+        return f;
+    }
+
+    public static ChainCase normRopeQuery(int tokens, int heads, int headDim, int nRot, float base, float posScale, boolean factors, int pos0, int wg) {
+        return new Chain(factors ? "norm_rope_q_factors" : "norm_rope_q", "tokens=" + tokens + " heads=" + heads + " head_dim=" + headDim
+                + " n_rot=" + nRot + " base=" + base + " pos_scale=" + posScale + " pos0=" + pos0 + " wg=" + wg, "f32", normRope(pos0 + tokens - 1)) {
+            public Prepared prepare(Random r, DeviceLimits limits) {
+                float eps = 1e-6f;
+                float[] x = rnd(r, tokens * heads * headDim, 3f), w = rnd(r, headDim, 2f), f = proportional(nRot);
+                float[] ref = NormRope.reference(x, w, tokens, heads, headDim, nRot, base, posScale, factors ? f : null, pos0, eps);
+                List<Buffer> b = List.of(Buffer.uniform("params", NormRope.params(tokens, heads, headDim, nRot, base, posScale, eps, tokens)),
+                        Buffer.input("step", StepWords.of(pos0)), Buffer.input("factor", f), Buffer.input("w", w), Buffer.input("x", x),
+                        Buffer.output("y", x.length));
+                return new Prepared(b, List.of(new Dispatch(NormRope.querySpec(factors, wg), new int[]{0, 1, 2, 3, 4, 5},
+                        fold(NormRope.workgroups(tokens, heads), limits))), floats(5, ref), Map.of());
+            }
+        };
+    }
+
+    public static ChainCase normRopeKv(int tokens, int heads, int headDim, int nRot, float base, boolean factors, boolean valueNorm, int ring,
+                                       int pos0, int wg) {
+        return new Chain("norm_rope_kv", "tokens=" + tokens + " kv_heads=" + heads + " head_dim=" + headDim + " n_rot=" + nRot + " base=" + base
+                + " factors=" + factors + " v_norm=" + valueNorm + " ring=" + ring + " pos0=" + pos0 + " wg=" + wg, "f32", normRope(pos0 + tokens - 1)) {
+            public Prepared prepare(Random r, DeviceLimits limits) {
+                float eps = 1e-6f;
+                int row = heads * headDim;
+                float[] k = rnd(r, tokens * row, 3f), v = rnd(r, tokens * row, 3f), w = rnd(r, headDim, 2f), f = proportional(nRot);
+                float[] kc = rnd(r, ring * row, 1f), vc = rnd(r, ring * row, 1f);
+                float[] kRef = NormRope.reference(k, w, tokens, heads, headDim, nRot, base, 1f, factors ? f : null, pos0, eps);
+                float[] vRef = valueNorm ? dev.rullama.shaders.RmsNorm.reference(v, null, tokens * heads, headDim, eps) : v;
+                List<Buffer> b = List.of(Buffer.uniform("params", NormRope.params(tokens, heads, headDim, nRot, base, 1f, eps, ring)),
+                        Buffer.input("step", StepWords.of(pos0)), Buffer.input("factor", f), Buffer.input("w", w), Buffer.input("k", k),
+                        Buffer.inout("k_cache", kc), Buffer.input("v", v), Buffer.inout("v_cache", vc));
+                return new Prepared(b, List.of(new Dispatch(NormRope.kvSpec(factors, valueNorm, wg), new int[]{0, 1, 2, 3, 4, 5, 6, 7},
+                        fold(NormRope.workgroups(tokens, heads), limits))),
+                        floats(5, KvCacheWrite.reference(kc, kRef, row, tokens, ring, pos0), 7, KvCacheWrite.reference(vc, vRef, row, tokens, ring, pos0)),
+                        Map.of());
             }
         };
     }

@@ -82,6 +82,13 @@ public final class QuantMatVecCases {
         out.add(matVec(GgmlType.Q4_0, 9, 96, 4, 64, 2, Scales.MODERATE));
         out.add(matVec(GgmlType.Q3_K, 5, 512, 8, 64, 2, Scales.MODERATE));
         out.add(matVec(GgmlType.F16, 7, 257, 8, 64, 2, Scales.MODERATE));
+        // the GeGLU epilogue: gate and up rows back to back, the types Gemma's FFNs use, a row count with a tail
+        out.add(matVecGlu(GgmlType.Q4_K, 37, 1536));
+        out.add(matVecGlu(GgmlType.Q6_K, 64, 512));
+        out.add(matVecGlu(GgmlType.Q8_0, 9, 96));
+        out.add(matVecGlu(GgmlType.Q4_0, 5, 64));
+        out.add(matVecGlu(GgmlType.BF16, 7, 257));
+        out.add(matVecGlu(GgmlType.F32, 3, 100));
         // more than 65535 workgroups: the dispatch is folded into two dimensions
         out.add(matVec(GgmlType.Q4_0, 70_001, 32, 4, 4, Scales.MODERATE));
         out.add(matVec(GgmlType.MXFP4, 280_001, 32, 4, 16, Scales.MODERATE));
@@ -122,6 +129,34 @@ public final class QuantMatVecCases {
             }
         };
     }
+
+    /**
+     * GeGLU decode over gate and up rows back to back. The tolerance adds GELU's few f32 operations to the dot
+     * products' rounding; the output is normalized by its largest element like every case.
+     */
+    public static KernelCase matVecGlu(GgmlType type, int rows, int cols) {
+        return new KernelCase() {
+            public String kernel() { return spec().name(); }
+            public String shape() { return "rows=" + rows + " cols=" + cols; }
+            public String dtype() { return type.name(); }
+            public Tolerance tolerance() { return GLU_F32; }
+            public KernelSpec spec() { return QuantMatVec.gluSpec(type, cols); }
+            public Prepared prepare(Random r, DeviceLimits limits) {
+                byte[] w = RandomWeights.of(type, 2 * rows, cols, Scales.MODERATE, r);
+                float[] x = alignedWithRow0(type, w, cols, KernelCase.randomFloats(r, cols, 1f));
+                float[] y = QuantMatVec.referenceGlu(type, MemorySegment.ofArray(w), rows, cols, x);
+                KernelSpec s = spec();
+                int tpr = (int) (double) s.constants().get("TPR"), wg = (int) (double) s.constants().get("WG");
+                return new Prepared(List.of(QuantMatVec.gluParams(type, rows, cols), RandomWeights.words(w), KernelCase.bits(x), new int[rows]),
+                        QuantMatVec.grid(rows, tpr, wg, limits), Map.of(3, y));
+            }
+        };
+    }
+
+    /** Two f32 dot products (SUM_F32 each) through GELU (a few f32 operations, 1e-6) and a product. */
+    public static final Tolerance GLU_F32 = new Tolerance(5e-5,
+            "two f32 dot products in another order than the double reference (2e-5 each, n <= 16384) multiplied, "
+                    + "plus GELU's f32 exp and division (1e-6)");
 
     public static KernelCase matMul(GgmlType type, int rows, int cols, int tokens, int wg) {
         return new KernelCase() {
