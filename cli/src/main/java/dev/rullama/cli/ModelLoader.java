@@ -46,6 +46,11 @@ final class ModelLoader {
     private ModelLoader() {}
 
     static Loaded load(EngineOptions engine, String name, Backends backends) throws Exception {
+        return load(engine, name, backends, GpuLanguageModel.LoadProgress.NONE);
+    }
+
+    /** As {@link #load(EngineOptions, String, Backends)}, reporting a GPU engine's weight upload to {@code progress}. */
+    static Loaded load(EngineOptions engine, String name, Backends backends, GpuLanguageModel.LoadProgress progress) throws Exception {
         Path models = engine.models;
         String backend = engine.backendOrDefault();
         Path direct = Path.of(name);
@@ -53,7 +58,7 @@ final class ModelLoader {
             // a GGUF file given by path, as llama.cpp takes one: no manifest, so Ollama's default parameters
             GgufFile file = GgufFile.open(direct);
             try {
-                return build(direct.getFileName().toString(), file, GenerationDefaults.ollamaFallbacks(), engine, backend, backends);
+                return build(direct.getFileName().toString(), file, GenerationDefaults.ollamaFallbacks(), engine, backend, backends, progress);
             } catch (Exception e) {
                 file.close();
                 throw e;
@@ -79,7 +84,7 @@ final class ModelLoader {
             GenerationDefaults defaults = params.isPresent()
                     ? GenerationDefaults.fromParamsJson(store.readText(manifest, params.get()))
                     : GenerationDefaults.ollamaFallbacks();
-            return build(manifest.name().displayShortest(), file, defaults, engine, backend, backends);
+            return build(manifest.name().displayShortest(), file, defaults, engine, backend, backends, progress);
         } catch (Exception e) {
             file.close();
             throw e;
@@ -87,14 +92,14 @@ final class ModelLoader {
     }
 
     private static Loaded build(String name, GgufFile file, GenerationDefaults defaults, EngineOptions engine, String backend,
-                                Backends backends) throws Exception {
+                                Backends backends, GpuLanguageModel.LoadProgress progress) throws Exception {
         String arch = file.metadata().architecture();
         requireFamily(arch, file.path());
         GemmaConfig config = GemmaConfig.from(file);
         GemmaTokenizer tokenizer = GemmaTokenizer.fromGguf(file);
         ChatFormat chat = ChatFormat.forArchitecture(arch);
         int maxContext = engine.contextLength(config.contextLength() > 0 ? config.contextLength() : Integer.MAX_VALUE);
-        LanguageModel model = engine(file, config, backend, backends, maxContext);
+        LanguageModel model = engine(file, config, backend, backends, maxContext, progress);
         return new Loaded(name, file, config, tokenizer, chat, defaults, model);
     }
 
@@ -105,10 +110,10 @@ final class ModelLoader {
                 + String.join(", ", ServiceLoader.load(ModelFamily.class).stream().flatMap(p -> p.get().architectures().stream()).sorted().toList()) + ")");
     }
 
-    private static LanguageModel engine(GgufFile file, GemmaConfig config, String backend, Backends backends, int maxContext)
-            throws RullamaException {
+    private static LanguageModel engine(GgufFile file, GemmaConfig config, String backend, Backends backends, int maxContext,
+                                        GpuLanguageModel.LoadProgress progress) throws RullamaException {
         if (CPU_REFERENCE.equalsIgnoreCase(backend)) return new ReferenceLanguageModel(ReferenceModel.load(file));
         Backend b = backends.select(backend);
-        return GpuLanguageModel.open(b, DeviceOptions.defaults(), file, config, maxContext);
+        return GpuLanguageModel.open(b, DeviceOptions.defaults(), file, config, maxContext, progress);
     }
 }

@@ -1,6 +1,7 @@
 package dev.rullama.cli;
 
 import dev.rullama.api.Backends;
+import dev.rullama.gemma.gpu.GpuLanguageModel;
 import dev.rullama.gemma.chat.ChatMessage;
 import dev.rullama.gemma.chat.OutputParser;
 import dev.rullama.gemma.chat.ParsedOutput;
@@ -75,7 +76,18 @@ final class RunCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--think takes on or off, not '" + think + "'");
         };
         long t0 = System.nanoTime();
-        try (ModelLoader.Loaded m = ModelLoader.load(gen.engine, name, backends)) {
+        // the weight upload's progress, on a terminal only (a bar redrawn with \r would litter a log or a pipe)
+        java.io.Console console = System.console();
+        ProgressBar bar = console != null && console.isTerminal() ? new ProgressBar(err, "loading " + name) : null;
+        ModelLoader.Loaded loaded;
+        try {
+            loaded = ModelLoader.load(gen.engine, name, backends, bar == null ? GpuLanguageModel.LoadProgress.NONE : bar::update);
+        } catch (Exception e) {
+            if (bar != null) bar.abort();
+            throw e;
+        }
+        if (bar != null) bar.done("uploaded");
+        try (ModelLoader.Loaded m = loaded) {
             long loadNanos = System.nanoTime() - t0;
             if (parent != null && parent.verbose) err.printf("loaded %s on %s in %.2f s%n", m.name(), m.model().engine(), loadNanos / 1e9);
             int ctx = gen.engine.contextLength(m.config().contextLength() > 0 ? m.config().contextLength() : Integer.MAX_VALUE);

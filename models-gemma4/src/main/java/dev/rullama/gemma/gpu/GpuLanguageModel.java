@@ -72,6 +72,9 @@ public final class GpuLanguageModel implements LanguageModel {
     private final long weightBytes;
     private final long decodeWeightBytesTopK;
     private boolean ownsDevice;
+    private static final long UPLOAD_PIECE = 64L << 20;
+    private LoadProgress progress = LoadProgress.NONE;
+    private long uploadedBytes;
 
     private GpuLanguageModel(Device device, GemmaConfig config, GemmaWeights weights, long budget, long weightBytes) throws RullamaException {
         this.device = device;
@@ -90,9 +93,15 @@ public final class GpuLanguageModel implements LanguageModel {
      */
     public static GpuLanguageModel open(Backend backend, DeviceOptions options, GgufFile file, GemmaConfig config, int maxContext)
             throws RullamaException {
+        return open(backend, options, file, config, maxContext, LoadProgress.NONE);
+    }
+
+    /** As {@link #open(Backend, DeviceOptions, GgufFile, GemmaConfig, int)}, reporting the weight upload to {@code progress}. */
+    public static GpuLanguageModel open(Backend backend, DeviceOptions options, GgufFile file, GemmaConfig config, int maxContext,
+                                        LoadProgress progress) throws RullamaException {
         Device device = backend.open(options);
         try {
-            GpuLanguageModel m = load(file, config, device, maxContext);
+            GpuLanguageModel m = load(file, config, device, maxContext, budgetBytes(device.limits()), progress);
             m.ownsDevice = true;
             return m;
         } catch (RullamaException | RuntimeException e) {
@@ -108,6 +117,20 @@ public final class GpuLanguageModel implements LanguageModel {
 
     /** As {@link #load(GgufFile, GemmaConfig, Device, int)} with an explicit memory budget in bytes. */
     public static GpuLanguageModel load(GgufFile file, GemmaConfig config, Device device, int maxContext, long budget) throws RullamaException {
+        return load(file, config, device, maxContext, budget, LoadProgress.NONE);
+    }
+
+    /** Progress of the weight upload: bytes uploaded so far of the total; called on the loading thread. */
+    @FunctionalInterface
+    public interface LoadProgress {
+        LoadProgress NONE = (done, total) -> {};
+
+        void update(long uploadedBytes, long totalBytes);
+    }
+
+    /** As {@link #load(GgufFile, GemmaConfig, Device, int, long)}, reporting the weight upload to {@code progress}. */
+    public static GpuLanguageModel load(GgufFile file, GemmaConfig config, Device device, int maxContext, long budget,
+                                        LoadProgress progress) throws RullamaException {
         GemmaWeights w = GemmaWeights.bind(file, config);
         List<GgufTensor> whole = new ArrayList<>(gpuMatrices(w));
         Map<Integer, ExpertStacks> stacks = new LinkedHashMap<>();
@@ -135,10 +158,12 @@ public final class GpuLanguageModel implements LanguageModel {
             throw new OutOfDeviceMemoryException(String.format("the model needs about %.1f MiB on the GPU (weights %.1f MiB + KV cache and activations for a context of %d), more than the budget of %.1f MiB; try a smaller --ctx or a smaller quantization (budget: -D%s=bytes)",
                     need / 1048576.0, wb / 1048576.0, maxContext, budget / 1048576.0, BUDGET_PROPERTY));
         GpuLanguageModel m = new GpuLanguageModel(device, config, w, budget, wb);
+        m.progress = progress;
         try {
             for (GemmaWeights.Layer l : w.layers()) m.uploadGateUp(l.ffnGate(), l.ffnUp());
             for (GgufTensor t : gpuMatrices(w)) m.uploadRaw(t);
             for (Map.Entry<Integer, ExpertStacks> e : stacks.entrySet()) m.uploadExperts(e.getKey(), w.layer(e.getKey()).experts(), e.getValue());
+            progress.update(wb, wb);
         } catch (RullamaException | RuntimeException e) {
             m.close();
             throw e;
@@ -248,7 +273,13 @@ public final class GpuLanguageModel implements LanguageModel {
     /** Writes {@code bytes} bytes of {@code data} at {@code offset} (a multiple of 4), the last partial word zero-padded. */
     private void writeBytes(Tensor g, long offset, MemorySegment data, long bytes) throws RullamaException {
         long whole = bytes & ~3L;
-        if (whole > 0) device.write(g, offset, data.asSlice(0, whole));
+        // in pieces of at most UPLOAD_PIECE bytes: bounded staging memory in the backend, and progress to report
+        for (long at = 0; at < whole; at += UPLOAD_PIECE) {
+            long n = Math.min(UPLOAD_PIECE, whole - at);
+            device.write(g, offset + at, data.asSlice(at, n));
+            uploadedBytes += n;
+            progress.update(uploadedBytes, weightBytes);
+        }
         if (whole < bytes) {
             byte[] tail = new byte[4];
             MemorySegment.copy(data, whole, MemorySegment.ofArray(tail), 0, bytes - whole);
