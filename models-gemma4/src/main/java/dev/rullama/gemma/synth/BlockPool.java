@@ -17,7 +17,8 @@ import java.util.SplittableRandom;
  *
  * <p>Every block is built field by field (no quantizer is involved): random quants and small, finite fp16 scales
  * chosen so that the decoded values have the requested spread. Q4_K's mins equal its scales with
- * {@code dmin = 7.5·d}, which centres each sub-block's 4-bit values on zero.
+ * {@code dmin = 7.5·d}, which centres each sub-block's 4-bit values on zero; Q5_0, Q8_0 and Q6_K scales take a random
+ * sign, which centres theirs.
  */
 final class BlockPool implements GgufWriter.TensorSource {
     /** Target pool size; a whole number of blocks at most this large. */
@@ -61,11 +62,11 @@ final class BlockPool implements GgufWriter.TensorSource {
             case F16 -> b.putShort(Float.floatToFloat16((float) (sigma * r.nextGaussian())));
             case BF16 -> b.putShort(bf16((float) (sigma * r.nextGaussian())));
             case Q8_0 -> { // {d; i8 qs[32]}: y = q·d
-                b.putShort(f16(sigma * jitter / uniformStd(255)));
+                b.putShort(f16(sign(r) * sigma * jitter / uniformStd(255)));
                 for (int j = 0; j < 32; j++) b.put((byte) (r.nextInt(255) - 127));
             }
-            case Q5_0 -> { // {d; qh[4]; qs[16]}: y = (q - 16)·d, q 5 bits
-                b.putShort(f16(sigma * jitter / uniformStd(32)));
+            case Q5_0 -> { // {d; qh[4]; qs[16]}: y = (q - 16)·d, q 5 bits; d's sign cancels the -0.5 mean of q - 16
+                b.putShort(f16(sign(r) * sigma * jitter / uniformStd(32)));
                 randomBytes(r, b, 4 + 16);
             }
             case Q4_K -> { // {d; dmin; scales[12]; qs[128]}: y = d·sc·q - dmin·mn, with mn = sc and dmin = 7.5·d
@@ -83,15 +84,18 @@ final class BlockPool implements GgufWriter.TensorSource {
                 b.put(s);
                 randomBytes(r, b, 128);
             }
-            case Q6_K -> { // {ql[128]; qh[64]; i8 scales[16]; d}: y = d·sc·(q - 32), q 6 bits
+            case Q6_K -> { // {ql[128]; qh[64]; i8 scales[16]; d}: y = d·sc·(q - 32), q 6 bits; signed scales cancel the -0.5
                 randomBytes(r, b, 128 + 64);
                 double mean = 0;
-                for (int j = 0; j < 16; j++) { int sc = 64 + r.nextInt(64); mean += sc / 16.0; b.put((byte) sc); }
+                for (int j = 0; j < 16; j++) { int sc = 64 + r.nextInt(64); mean += sc / 16.0; b.put((byte) (sign(r) * sc)); }
                 b.putShort(f16(sigma * jitter / (uniformStd(64) * mean)));
             }
             default -> throw new IllegalArgumentException("no synthetic blocks for " + type);
         }
     }
+
+    /** ±1: real quantizers give Q5_0/Q8_0 blocks and Q6_K sub-blocks scales of either sign. */
+    private static int sign(SplittableRandom r) { return r.nextBoolean() ? 1 : -1; }
 
     private static void randomBytes(SplittableRandom r, ByteBuffer b, int n) {
         for (int i = 0; i < n; i += 8) {

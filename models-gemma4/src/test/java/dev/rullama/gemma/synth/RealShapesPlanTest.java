@@ -8,7 +8,6 @@ import dev.rullama.gguf.GgmlType;
 import dev.rullama.gguf.GgufFile;
 import dev.rullama.gguf.GgufTensor;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -34,9 +33,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * have the planned type.
  */
 class RealShapesPlanTest {
-    @TempDir
-    Path dir;
-
     static List<RealShapes> all() { return RealShapes.ALL; }
 
     /**
@@ -140,8 +136,7 @@ class RealShapesPlanTest {
     @MethodSource("all")
     void rullamaReadsTheFullSizeHeaderAsTheRealShape(RealShapes s) throws Exception {
         SyntheticModel m = SyntheticModel.plan(s, 1);
-        Path f = dir.resolve(s.kind() + ".gguf");
-        m.writeSparse(f);
+        Path f = SynthTestFiles.sparse(s);
         try (GgufFile g = GgufFile.open(f)) {
             GemmaConfig c = GemmaConfig.from(g);
             assertEquals(s.layers(), c.blockCount());
