@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
  * shapes and Q4_K_M quant mix) into a model store, for benchmarking rullama and llama.cpp on exactly what users of the
  * real model get, without downloading it.
  */
-@Command(name = "synth", mixinStandardHelpOptions = true,
+@Command(name = "synth", mixinStandardHelpOptions = true, usageHelpWidth = 120,
         description = {"Write a synthetic Gemma 4 model of real shape into a model store, for benchmarks: random weights with the real",
                 "tensor names, shapes and Ollama's Q4_K_M quant mix (Q4_K/Q6_K matrices, Q6_K token embeddings, BF16 per-layer",
                 "embeddings, F32 norms). Speed depends on shapes and types, not on values, so it measures what the real model gets.",

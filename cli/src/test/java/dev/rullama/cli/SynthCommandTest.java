@@ -51,6 +51,6 @@ class SynthCommandTest {
         assertEquals("rullama: error: unknown model kind '70b'; synth knows e2b, e4b, 12b, 26b, 31b", r.err().strip());
         CliTest.Result layers = CliTest.run("synth", "e2b", "--layers", "99", "--models", store.toString());
         assertEquals(2, layers.code());
-        assertTrue(layers.err().contains("--layers must be 1..35"), layers.err());
+        assertTrue(layers.err().contains("layer count must be in 1..35, not 99"), layers.err());
     }
 }

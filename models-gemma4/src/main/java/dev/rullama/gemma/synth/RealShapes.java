@@ -134,8 +134,8 @@ public record RealShapes(String kind, String title, String pattern, int embeddin
      *     {@link #MIN_VOCAB} or above the real vocabulary
      */
     public RealShapes reduced(int layers, int vocab) {
-        if (layers < 1 || layers > layers()) throw new IllegalArgumentException(kind + " has " + layers() + " layers; --layers must be 1.." + layers());
-        if (vocab < MIN_VOCAB || vocab > this.vocab) throw new IllegalArgumentException("vocabulary must be " + MIN_VOCAB + ".." + this.vocab + ", not " + vocab);
+        if (layers < 1 || layers > layers()) throw new IllegalArgumentException(kind + " has " + layers() + " layers; the layer count must be in 1.." + layers() + ", not " + layers);
+        if (vocab < MIN_VOCAB || vocab > this.vocab) throw new IllegalArgumentException("the vocabulary size must be in " + MIN_VOCAB + ".." + this.vocab + ", not " + vocab);
         if (layers == layers() && vocab == this.vocab) return this;
         String p = pattern.substring(0, layers - 1) + "F";
         int shared = 0;

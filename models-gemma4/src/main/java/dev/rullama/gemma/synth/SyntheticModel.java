@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 
 /**
  * A synthetic Gemma 4 model of real shape: random weights with the real tensor names, shapes and Ollama's
@@ -254,71 +255,73 @@ public final class SyntheticModel {
         return v;
     }
 
+    /** Gemma 4's keys (spec gemma4.md §5.1) and Ollama's tokenizer keys, written sorted by name as Ollama does. */
     private void metadata(GgufWriter w) {
-        List<Object[]> kv = new ArrayList<>();
-        Keys k = (key, type, value) -> kv.add(new Object[] {key, type, value});
+        Map<String, Object[]> kv = new TreeMap<>();
         RealShapes s = shapes;
         int n = s.layers();
         String a = "gemma4.";
-        k.put("general.architecture", GgufValueType.STRING, "gemma4");
-        k.put("general.name", GgufValueType.STRING, "synthetic " + s.title() + " (random weights)");
-        k.put("general.file_type", GgufValueType.UINT32, (long) FILE_TYPE_Q4_K_M);
-        k.put("general.quantization_version", GgufValueType.UINT32, 2L);
-        k.put(a + "block_count", GgufValueType.UINT32, (long) n);
-        k.put(a + "context_length", GgufValueType.UINT32, s.contextLength());
-        k.put(a + "embedding_length", GgufValueType.UINT32, (long) s.embedding());
-        k.put(a + "embedding_length_per_layer_input", GgufValueType.UINT32, (long) s.perLayerInput());
-        k.put(a + "feed_forward_length", perLayerOrScalar(s.ffnWidths()));
-        k.put(a + "attention.head_count", GgufValueType.UINT32, (long) s.heads());
-        k.put(a + "attention.head_count_kv", perLayerOrScalar(s.kvHeadCounts()));
-        k.put(a + "attention.key_length", GgufValueType.UINT32, (long) s.headDimFull());
-        k.put(a + "attention.value_length", GgufValueType.UINT32, (long) s.headDimFull());
-        k.put(a + "attention.key_length_swa", GgufValueType.UINT32, (long) s.headDimSliding());
-        k.put(a + "attention.value_length_swa", GgufValueType.UINT32, (long) s.headDimSliding());
-        k.put(a + "attention.layer_norm_rms_epsilon", GgufValueType.FLOAT32, 1e-6f);
-        k.put(a + "attention.sliding_window", GgufValueType.UINT32, (long) s.slidingWindow());
+        kv.put("general.architecture", string("gemma4"));
+        kv.put("general.name", string("synthetic " + s.title() + " (random weights)"));
+        kv.put("general.file_type", u32(FILE_TYPE_Q4_K_M));
+        kv.put("general.quantization_version", u32(2));
+        kv.put(a + "block_count", u32(n));
+        kv.put(a + "context_length", u32(s.contextLength()));
+        kv.put(a + "embedding_length", u32(s.embedding()));
+        kv.put(a + "embedding_length_per_layer_input", u32(s.perLayerInput()));
+        kv.put(a + "feed_forward_length", perLayerOrScalar(s.ffnWidths()));
+        kv.put(a + "attention.head_count", u32(s.heads()));
+        kv.put(a + "attention.head_count_kv", perLayerOrScalar(s.kvHeadCounts()));
+        kv.put(a + "attention.key_length", u32(s.headDimFull()));
+        kv.put(a + "attention.value_length", u32(s.headDimFull()));
+        kv.put(a + "attention.key_length_swa", u32(s.headDimSliding()));
+        kv.put(a + "attention.value_length_swa", u32(s.headDimSliding()));
+        kv.put(a + "attention.layer_norm_rms_epsilon", f32(1e-6f));
+        kv.put(a + "attention.sliding_window", u32(s.slidingWindow()));
         List<Boolean> pattern = new ArrayList<>(n);
         for (int i = 0; i < n; i++) pattern.add(s.sliding(i));
-        k.put(a + "attention.sliding_window_pattern", GgufValueType.ARRAY, new GgufWriter.Array(GgufValueType.BOOL, pattern));
-        k.put(a + "attention.shared_kv_layers", GgufValueType.UINT32, (long) s.sharedKvLayers());
-        k.put(a + "rope.freq_base", GgufValueType.FLOAT32, 1e6f);
-        k.put(a + "rope.freq_base_swa", GgufValueType.FLOAT32, 1e4f);
-        k.put(a + "rope.dimension_count", GgufValueType.UINT32, (long) s.headDimFull());
-        k.put(a + "rope.dimension_count_swa", GgufValueType.UINT32, (long) s.headDimSliding());
-        k.put(a + "final_logit_softcapping", GgufValueType.FLOAT32, 30f);
+        kv.put(a + "attention.sliding_window_pattern", array(GgufValueType.BOOL, pattern));
+        kv.put(a + "attention.shared_kv_layers", u32(s.sharedKvLayers()));
+        kv.put(a + "rope.freq_base", f32(1e6f));
+        kv.put(a + "rope.freq_base_swa", f32(1e4f));
+        kv.put(a + "rope.dimension_count", u32(s.headDimFull()));
+        kv.put(a + "rope.dimension_count_swa", u32(s.headDimSliding()));
+        kv.put(a + "final_logit_softcapping", f32(30f));
         if (s.moe()) {
-            k.put(a + "expert_count", GgufValueType.UINT32, (long) s.experts());
-            k.put(a + "expert_used_count", GgufValueType.UINT32, (long) s.expertsUsed());
-            k.put(a + "expert_feed_forward_length", GgufValueType.UINT32, (long) s.expertFfn());
+            kv.put(a + "expert_count", u32(s.experts()));
+            kv.put(a + "expert_used_count", u32(s.expertsUsed()));
+            kv.put(a + "expert_feed_forward_length", u32(s.expertFfn()));
         }
         SyntheticVocabulary vocab = SyntheticVocabulary.of(s.vocab());
-        k.put("tokenizer.ggml.model", GgufValueType.STRING, "llama");
-        k.put("tokenizer.ggml.pre", GgufValueType.STRING, "gemma4");
-        k.put("tokenizer.ggml.tokens", GgufValueType.ARRAY, new GgufWriter.Array(GgufValueType.STRING, vocab.tokens));
-        k.put("tokenizer.ggml.scores", GgufValueType.ARRAY, new GgufWriter.Array(GgufValueType.FLOAT32, vocab.scores));
-        k.put("tokenizer.ggml.token_type", GgufValueType.ARRAY, new GgufWriter.Array(GgufValueType.INT32, vocab.types));
-        k.put("tokenizer.ggml.merges", GgufValueType.ARRAY, new GgufWriter.Array(GgufValueType.STRING, vocab.merges));
-        k.put("tokenizer.ggml.bos_token_id", GgufValueType.UINT32, 2L);
-        k.put("tokenizer.ggml.eos_token_id", GgufValueType.UINT32, 1L);
-        k.put("tokenizer.ggml.unknown_token_id", GgufValueType.UINT32, 3L);
-        k.put("tokenizer.ggml.padding_token_id", GgufValueType.UINT32, 0L);
-        k.put("tokenizer.ggml.add_bos_token", GgufValueType.BOOL, false);
-        k.put("tokenizer.ggml.add_eos_token", GgufValueType.BOOL, false);
-        kv.sort(Comparator.comparing(e -> (String) e[0]));
-        for (Object[] e : kv) w.put((String) e[0], (GgufValueType) e[1], e[2]);
+        kv.put("tokenizer.ggml.model", string("llama"));
+        kv.put("tokenizer.ggml.pre", string("gemma4"));
+        kv.put("tokenizer.ggml.tokens", array(GgufValueType.STRING, vocab.tokens));
+        kv.put("tokenizer.ggml.scores", array(GgufValueType.FLOAT32, vocab.scores));
+        kv.put("tokenizer.ggml.token_type", array(GgufValueType.INT32, vocab.types));
+        kv.put("tokenizer.ggml.merges", array(GgufValueType.STRING, vocab.merges));
+        kv.put("tokenizer.ggml.bos_token_id", u32(2));
+        kv.put("tokenizer.ggml.eos_token_id", u32(1));
+        kv.put("tokenizer.ggml.unknown_token_id", u32(3));
+        kv.put("tokenizer.ggml.padding_token_id", u32(0));
+        kv.put("tokenizer.ggml.add_bos_token", new Object[] {GgufValueType.BOOL, false});
+        kv.put("tokenizer.ggml.add_eos_token", new Object[] {GgufValueType.BOOL, false});
+        kv.forEach((key, tv) -> w.put(key, (GgufValueType) tv[0], tv[1]));
     }
 
-    @FunctionalInterface
-    private interface Keys {
-        void put(String key, GgufValueType type, Object value);
+    private static Object[] u32(long v) { return new Object[] {GgufValueType.UINT32, v}; }
 
-        default void put(String key, Object[] typeAndValue) { put(key, (GgufValueType) typeAndValue[0], typeAndValue[1]); }
+    private static Object[] f32(float v) { return new Object[] {GgufValueType.FLOAT32, v}; }
+
+    private static Object[] string(String v) { return new Object[] {GgufValueType.STRING, v}; }
+
+    private static Object[] array(GgufValueType element, List<?> values) {
+        return new Object[] {GgufValueType.ARRAY, new GgufWriter.Array(element, values)};
     }
 
     /** A u32 when every layer has the same value, else an i32 array (as both converters write it). */
     private static Object[] perLayerOrScalar(int[] values) {
-        if (Arrays.stream(values).distinct().count() == 1) return new Object[] {GgufValueType.UINT32, (long) values[0]};
-        return new Object[] {GgufValueType.ARRAY, new GgufWriter.Array(GgufValueType.INT32, Arrays.stream(values).boxed().toList())};
+        if (Arrays.stream(values).distinct().count() == 1) return u32(values[0]);
+        return array(GgufValueType.INT32, Arrays.stream(values).boxed().toList());
     }
 
     /** Writes the header-only sparse file (see {@link #writer}). */
