@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 @Command(name = "rullama", mixinStandardHelpOptions = true, versionProvider = Version.class, usageHelpWidth = 120,
         description = {"Run Google's Gemma models from your Ollama store on the GPU, through WebGPU (Dawn or wgpu-native).", ""},
         subcommands = {RunCommand.class, EvalCommand.class, ListCommand.class, ShowCommand.class, BackendsCommand.class, SelftestCommand.class,
-                BenchCommand.class, ServeCommand.class},
+                BenchCommand.class, ServeCommand.class, SynthCommand.class},
         footer = {"", "Environment:",
                 "  RULLAMA_BACKEND          default for --backend (dawn, wgpu, auto)",
                 "  RULLAMA_VULKAN_DRIVER    auto (default), system, or lavapipe (the CPU driver scripts/setup.sh caches)",

@@ -1,11 +1,15 @@
 package dev.rullama.gguf;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -24,6 +28,10 @@ import java.util.Objects;
  *
  * <p>A tensor added with {@link #addZeroTensor} is never written: on {@link #write(Path)} its bytes stay a hole, so a
  * multi-GB synthetic file costs no disk space on a filesystem with sparse files.
+ *
+ * <p>A tensor added with a {@link TensorSource} is produced while the file is written, so a multi-GB tensor never sits
+ * in memory; {@link #writeTo(WritableByteChannel)} writes the whole file as one sequential stream (header, padding,
+ * every tensor's bytes, zeros included), for a caller that hashes the bytes on their way to disk.
  */
 public final class GgufWriter {
     /** A metadata array: element type and elements (Number, Boolean, String, or Array for nested arrays). */
@@ -41,9 +49,20 @@ public final class GgufWriter {
     public record Layout(long metadataStart, Map<String, Long> keyOffsets, long tensorInfoStart, List<Long> tensorInfoOffsets,
                          long dataOffset, List<Long> tensorOffsets, long fileSize) {}
 
+    /**
+     * Produces a tensor's bytes at write time: {@link #writeTo} must write exactly {@code bytes} bytes, in order, to
+     * {@code out} (an incomplete or long write fails the file with an IOException naming the tensor). It may be called
+     * more than once (once per write).
+     */
+    @FunctionalInterface
+    public interface TensorSource {
+        void writeTo(WritableByteChannel out, long bytes) throws IOException;
+    }
+
     private record Kv(String key, GgufValueType type, Object value) {}
 
-    private record Tensor(String name, GgmlType type, long[] shape, long bytes, MemorySegment data) {}
+    /** {@code data} and {@code source} are both null for a zero tensor. */
+    private record Tensor(String name, GgmlType type, long[] shape, long bytes, MemorySegment data, TensorSource source) {}
 
     private int version = 3;
     private int alignment = GgufParser.DEFAULT_ALIGNMENT;
@@ -116,7 +135,13 @@ public final class GgufWriter {
     public GgufWriter addTensor(String name, GgmlType type, long[] shape, MemorySegment data) {
         long bytes = tensorBytes(name, type, shape);
         if (data.byteSize() != bytes) throw new IllegalArgumentException("tensor " + name + ": " + data.byteSize() + " bytes given, " + bytes + " needed");
-        return add(new Tensor(name, type, shape.clone(), bytes, data));
+        return add(new Tensor(name, type, shape.clone(), bytes, data, null));
+    }
+
+    /** Adds a tensor whose bytes (already in {@code type}'s block layout) {@code source} writes when the file is written. */
+    public GgufWriter addTensor(String name, GgmlType type, long[] shape, TensorSource source) {
+        Objects.requireNonNull(source, "source");
+        return add(new Tensor(name, type, shape.clone(), tensorBytes(name, type, shape), null, source));
     }
 
     /** An F32 tensor from values (row-major in ggml's sense: {@code ne0} fastest). */
@@ -128,7 +153,7 @@ public final class GgufWriter {
 
     /** A tensor of zero bytes that {@link #write(Path)} leaves as a hole in a sparse file. */
     public GgufWriter addZeroTensor(String name, GgmlType type, long[] shape) {
-        return add(new Tensor(name, type, shape.clone(), tensorBytes(name, type, shape), null));
+        return add(new Tensor(name, type, shape.clone(), tensorBytes(name, type, shape), null, null));
     }
 
     private GgufWriter add(Tensor t) {
@@ -157,6 +182,11 @@ public final class GgufWriter {
             int i = 0;
             for (Tensor t : tensors.values()) {
                 long at = h.layout.tensorOffsets().get(i++);
+                if (t.source != null) {
+                    ch.position(at);
+                    writeSource(t, ch);
+                    continue;
+                }
                 if (t.data == null) continue;
                 for (long done = 0; done < t.bytes; done += 1L << 30) { // asByteBuffer is limited to 2 GiB
                     writeFully(ch, t.data.asSlice(done, Math.min(1L << 30, t.bytes - done)).asByteBuffer(), at + done);
@@ -168,6 +198,70 @@ public final class GgufWriter {
         return h.layout;
     }
 
+    /**
+     * Writes the whole file to {@code out} as one sequential stream: header, padding, then every tensor's bytes in
+     * order, with zero tensors and alignment padding written as zeros (no holes). Returns the same layout as
+     * {@link #write(Path)}; exactly {@code fileSize()} bytes are written.
+     */
+    public Layout writeTo(WritableByteChannel out) throws IOException {
+        Header h = header();
+        long pos = 0;
+        pos += writeAll(out, ByteBuffer.wrap(h.bytes, 0, h.size));
+        ByteBuffer zeros = ByteBuffer.allocate(1 << 16);
+        int i = 0;
+        for (Tensor t : tensors.values()) {
+            long at = h.layout.tensorOffsets().get(i++);
+            pos += writeZeros(out, zeros, at - pos);
+            if (t.source != null) {
+                writeSource(t, out);
+            } else if (t.data != null) {
+                for (long done = 0; done < t.bytes; done += 1L << 30) {
+                    writeAll(out, t.data.asSlice(done, Math.min(1L << 30, t.bytes - done)).asByteBuffer());
+                }
+            } else {
+                writeZeros(out, zeros, t.bytes);
+            }
+            pos += t.bytes;
+        }
+        writeZeros(out, zeros, h.layout.fileSize() - pos);
+        return h.layout;
+    }
+
+    /** Runs a tensor's source through a counter, so a source that writes too little or too much fails here. */
+    private static void writeSource(Tensor t, WritableByteChannel out) throws IOException {
+        long[] written = {0};
+        WritableByteChannel counting = new WritableByteChannel() {
+            @Override public int write(ByteBuffer src) throws IOException {
+                if (written[0] + src.remaining() > t.bytes) {
+                    throw new IOException("tensor " + t.name + ": its source wrote more than its " + t.bytes + " bytes");
+                }
+                int n = writeAll(out, src);
+                written[0] += n;
+                return n;
+            }
+            @Override public boolean isOpen() { return out.isOpen(); }
+            @Override public void close() {}
+        };
+        t.source.writeTo(counting, t.bytes);
+        if (written[0] != t.bytes) {
+            throw new IOException("tensor " + t.name + ": its source wrote " + written[0] + " of its " + t.bytes + " bytes");
+        }
+    }
+
+    private static int writeAll(WritableByteChannel out, ByteBuffer buf) throws IOException {
+        int n = buf.remaining();
+        while (buf.hasRemaining()) out.write(buf);
+        return n;
+    }
+
+    private static long writeZeros(WritableByteChannel out, ByteBuffer zeros, long n) throws IOException {
+        for (long left = n; left > 0; left -= zeros.capacity()) {
+            zeros.clear().limit((int) Math.min(zeros.capacity(), left));
+            writeAll(out, zeros);
+        }
+        return Math.max(0, n);
+    }
+
     /** Where everything would go if written now. */
     public Layout layout() { return header().layout; }
 
@@ -176,6 +270,15 @@ public final class GgufWriter {
         Header h = header();
         long size = h.layout.fileSize();
         if (size > Integer.MAX_VALUE - 16) throw new IllegalStateException("file of " + size + " bytes does not fit a byte[]");
+        if (tensors.values().stream().anyMatch(t -> t.source != null)) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream((int) size);
+            try {
+                writeTo(Channels.newChannel(bytes));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return bytes.toByteArray();
+        }
         byte[] out = Arrays.copyOf(h.bytes, (int) size);
         int i = 0;
         for (Tensor t : tensors.values()) {
