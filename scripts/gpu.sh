@@ -20,7 +20,7 @@
 #                                       device call carries)
 #   scripts/gpu.sh remote-build-llamacpp   there: build llama-bench with CUDA for the card (sm_90) into
 #                                       /tmp/llama.cpp-build (kept while the machine stays warm)
-#   scripts/gpu.sh remote-bench KIND... there: for each synthetic real-shape KIND (e2b, e4b, 26b-a4b, 31b): generate it
+#   scripts/gpu.sh remote-bench KIND... there: for each synthetic real-shape KIND (e2b, e4b, 12b, 26b, 31b): generate it
 #                                       (`rullama synth`), run `rullama bench` on both backends and llama-bench on the
 #                                       same blob, write JSON into $OUT/bench, delete the model
 set -euo pipefail
@@ -54,6 +54,13 @@ pack() {
 }
 
 remote() {
+  java_env
+  exec "$RJAVA" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow ${RULLAMA_JAVA_OPTS:-} \
+    -cp "$RDIR/lib/*" dev.rullama.cli.Main "$@"
+}
+
+# Unpacks the pack once, installs the GL/Vulkan loaders, pins the NVIDIA ICD; sets RJAVA and RDIR.
+java_env() {
   local dir=/tmp/rullama-gpu
   if [ ! -x "$dir/jre/bin/java" ]; then
     mkdir -p "$dir" && tar -C "$dir" -xJf "$TARBALL"
@@ -63,8 +70,43 @@ remote() {
   export VK_DRIVER_FILES="${VK_DRIVER_FILES:-/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json}"
   export __EGL_VENDOR_LIBRARY_FILENAMES="${__EGL_VENDOR_LIBRARY_FILENAMES:-/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json}"
   export RULLAMA_DAWN_LIBRARY="$dir/natives/libwebgpu_wrapper.so" RULLAMA_WGPU_LIBRARY="$dir/natives/libwgpu_native.so"
-  exec "$dir/jre/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow ${RULLAMA_JAVA_OPTS:-} \
-    -cp "$dir/lib/*" dev.rullama.cli.Main "$@"
+  RJAVA="$dir/jre/bin/java" RDIR="$dir"
+}
+
+rullama_there() {
+  "$RJAVA" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow ${RULLAMA_JAVA_OPTS:-} -cp "$RDIR/lib/*" dev.rullama.cli.Main "$@"
+}
+
+# The benchmark matrix for each KIND: a synthetic real-shape model (rullama synth) in a scratch store, `rullama bench`
+# on both backends, llama-bench (CUDA) on the same blob; JSON and logs into $OUT/bench. BENCH_ARGS overrides the
+# common llama-bench-style arguments (default -p 512 -n 128 -r 5).
+remote_bench() {
+  java_env
+  local out="${OUT:-/tmp/out}/bench" store=/tmp/rullama-synth-store kind name blob args
+  args=${BENCH_ARGS:--p 512 -n 128 -r 5}
+  mkdir -p "$out"
+  nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.mem --format=csv > "$out/gpu.csv" 2>&1 || true
+  (cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || cat "$RDIR/COMMIT") > "$out/commit.txt"
+  for kind in "$@"; do
+    rm -rf "$store"
+    name="synth-gemma4:$kind-q4_K_M"
+    echo "== $kind: generating $name" >&2
+    rullama_there synth "$kind" --name "$name" --models "$store" > "$out/$kind-synth.log" 2>&1 || { tail -20 "$out/$kind-synth.log"; continue; }
+    blob=$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print([l["digest"] for l in m["layers"] if l["mediaType"].endswith(".model")][0].replace(":","-"))' \
+      "$store/manifests/registry.ollama.ai/library/synth-gemma4/$kind-q4_K_M")
+    blob="$store/blobs/$blob"
+    echo "== $kind: rullama bench ($(du -h "$blob" | cut -f1))" >&2
+    # shellcheck disable=SC2086
+    rullama_there bench "$name" --models "$store" $args --backend dawn,wgpu -o json > "$out/$kind-rullama.json" 2> "$out/$kind-rullama.log" \
+      || tail -20 "$out/$kind-rullama.log"
+    if [ -x "$LLAMACPP_BUILD/build/bin/llama-bench" ]; then
+      echo "== $kind: llama-bench (CUDA)" >&2
+      # shellcheck disable=SC2086
+      "$LLAMACPP_BUILD/build/bin/llama-bench" -m "$blob" $args -ngl 99 -o json > "$out/$kind-llamacpp.json" 2> "$out/$kind-llamacpp.log" \
+        || tail -20 "$out/$kind-llamacpp.log"
+    fi
+    rm -rf "$store"
+  done
 }
 
 LLAMACPP_SDIST=llama_cpp_python-0.3.36.tar.gz
@@ -123,5 +165,6 @@ case "${1:-}" in
   remote) shift; remote "$@" ;;
   pack-llamacpp) pack_llamacpp ;;
   remote-build-llamacpp) remote_build_llamacpp ;;
+  remote-bench) shift; remote_bench "$@" ;;
   *) echo "usage: scripts/gpu.sh pack | pack-llamacpp | park | unpark | remote RULLAMA-ARGS... | remote-build-llamacpp | remote-bench KIND..." >&2; exit 2 ;;
 esac
