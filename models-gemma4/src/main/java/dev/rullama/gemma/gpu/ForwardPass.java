@@ -353,9 +353,11 @@ final class ForwardPass implements AutoCloseable {
         Tensor pair = model.gateUpPair(w.ffnGate());
         WindowedMatVec glu = pair == null ? null : QuantMatVec.bindGlu(device, w.ffnGate().tensor().type(), ff, d, pair, h, gate);
         if (glu != null) owned.add(glu);
+        long gluBytes = 2L * w.ffnGate().rows() * w.ffnGate().tensor().rowBytes();
         program.add((b, T) -> {
             if (T == 1 && glu != null) {
                 glu.record(b); // gate, up and gelu(gate) * up in one dispatch
+                stepWeightBytes += gluBytes;
             } else {
                 gateMm.record(b, T);
                 upMm.record(b, T);
