@@ -79,7 +79,8 @@ rullama_there() {
 
 # The benchmark matrix for each KIND: a synthetic real-shape model (rullama synth) in a scratch store, `rullama bench`
 # on both backends, llama-bench (CUDA) on the same blob; JSON and logs into $OUT/bench. BENCH_ARGS overrides the
-# common llama-bench-style arguments (default -p 512 -n 128 -r 5).
+# common llama-bench-style arguments (default -p 512 -n 128 -r 5); LLAMACPP=0 skips llama-bench; RULLAMA_JAVA_OPTS
+# passes JVM options (e.g. -Drullama.gpu.submitEvery=64).
 remote_bench() {
   java_env
   local out="${OUT:-/tmp/out}/bench" store=/tmp/rullama-synth-store kind name blob args
@@ -99,7 +100,7 @@ remote_bench() {
     # shellcheck disable=SC2086
     rullama_there bench "$name" --models "$store" $args --backend dawn,wgpu -o json > "$out/$kind-rullama.json" 2> "$out/$kind-rullama.log" \
       || tail -20 "$out/$kind-rullama.log"
-    if [ -x "$LLAMACPP_BUILD/build/bin/llama-bench" ]; then
+    if [ "${LLAMACPP:-1}" = 1 ] && [ -x "$LLAMACPP_BUILD/build/bin/llama-bench" ]; then
       echo "== $kind: llama-bench (CUDA)" >&2
       # shellcheck disable=SC2086
       "$LLAMACPP_BUILD/build/bin/llama-bench" -m "$blob" $args -ngl 99 -o json > "$out/$kind-llamacpp.json" 2> "$out/$kind-llamacpp.log" \

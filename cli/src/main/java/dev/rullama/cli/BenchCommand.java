@@ -208,7 +208,7 @@ final class BenchCommand implements Callable<Integer> {
                 double perToken = t.nPrompt() > 0 ? x.weightBytesRead : gm.decodeWeightBytesTopK();
                 rows.add(new BenchRow(m.name(), gm.weightBytes(), params, backend.name(), ceiling.adapter(), ceiling.adapterType(), ceiling.driver(),
                         t.label(), t.nPrompt(), t.nGen(), t.nDepth(), context, reps, x.tps, perToken, x.weightBytesRead, ceiling.result().mean(),
-                        x.dispatches, x.encodeUs, x.uploadBytes, load, d.peakAllocatedBytes()));
+                        x.dispatches, x.encodeUs, x.submitUs, x.uploadBytes, load, d.peakAllocatedBytes()));
                 BenchRow r = rows.getLast();
                 progress(err, String.format(Locale.ROOT, "%s: %s %.2f ± %.2f t/s", backend.name(), t.label(), r.tpsMean(), r.tpsSd()));
             }
@@ -217,12 +217,12 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** Per-token averages over the timed repetitions, and the t/s of each. */
-    private record Measured(List<Double> tps, double dispatches, double encodeUs, double weightBytesRead, double uploadBytes) {}
+    private record Measured(List<Double> tps, double dispatches, double encodeUs, double submitUs, double weightBytesRead, double uploadBytes) {}
 
     private Measured measure(GpuLanguageModel m, Test t, int context, Random random, String backend, PrintWriter err) {
         int vocab = m.config().vocabSize();
         List<Double> tps = new ArrayList<>();
-        double dispatches = 0, encode = 0, weights = 0, upload = 0;
+        double dispatches = 0, encode = 0, submit = 0, weights = 0, upload = 0;
         for (int rep = -1; rep < reps; rep++) { // rep -1: the warm-up
             progress(err, backend + ": " + t.label() + (rep < 0 ? " warm-up" : " repetition " + (rep + 1) + "/" + reps));
             try (GpuLanguageModel.Session s = m.newSession(context)) {
@@ -243,11 +243,12 @@ final class BenchCommand implements Callable<Integer> {
                 tps.add(n / (nanos / 1e9));
                 dispatches += (double) c.dispatches() / n / reps;
                 encode += c.encodeNanos() / 1e3 / n / reps;
+                submit += c.submitNanos() / 1e3 / n / reps;
                 weights += (double) c.weightBytesRead() / n / reps;
                 upload += (double) c.uploadBytes() / n / reps;
             }
         }
-        return new Measured(tps, dispatches, encode, weights, upload);
+        return new Measured(tps, dispatches, encode, submit, weights, upload);
     }
 
     private static int[] randomTokens(Random random, int n, int vocab) {

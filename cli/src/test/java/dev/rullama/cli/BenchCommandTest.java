@@ -29,11 +29,11 @@ class BenchCommandTest {
     static final List<String> ROW_FIELDS = List.of("model", "model_bytes", "params", "backend", "adapter", "adapter_type", "driver", "test",
             "n_prompt", "n_gen", "n_depth", "ctx", "reps", "tps_mean", "tps_sd", "ms_per_token", "weight_bytes_per_token",
             "weight_bytes_read_per_token", "gbps_eff", "ceiling_gbps", "ceiling_pct", "dispatches_per_token", "encode_us_per_token",
-            "upload_bytes_per_token", "load_s", "peak_gpu_bytes", "samples_tps");
+            "submit_us_per_token", "upload_bytes_per_token", "load_s", "peak_gpu_bytes", "samples_tps");
     /** Numeric fields that must be finite and > 0 on every row. */
     static final Set<String> POSITIVE = Set.of("model_bytes", "params", "ctx", "reps", "tps_mean", "ms_per_token", "weight_bytes_per_token",
             "weight_bytes_read_per_token", "gbps_eff", "ceiling_gbps", "ceiling_pct", "dispatches_per_token", "encode_us_per_token",
-            "upload_bytes_per_token", "load_s", "peak_gpu_bytes");
+            "submit_us_per_token", "upload_bytes_per_token", "load_s", "peak_gpu_bytes");
 
     static CliTest.Result bench(String... args) {
         List<String> all = new ArrayList<>(List.of("bench", E2B.toString()));

@@ -22,7 +22,9 @@ public final class BenchReport {
     public static final String NOTE_CEILING = "%% ceil: GB/s eff / the copy ceiling, a copy_vec4 kernel copying one buffer into another on the"
             + " same device in the same run; its GB/s counts the bytes read plus the bytes written.";
     public static final String NOTE_CPU = "disp/tok: kernel dispatches per token. enc µs/tok: CPU time recording the command batches per token"
-            + " (inputs written, before submit). upload_bytes_per_token (CSV/JSON): host-to-GPU bytes per token (position, ids,"
+            + " (inputs written, before submit). submit_us_per_token (CSV/JSON): CPU time inside the backend's submit calls per"
+            + " token (where Dawn and wgpu-native translate the batch into Vulkan commands); -Drullama.gpu.submitEvery=N splits"
+            + " a step into submits of N dispatches. upload_bytes_per_token (CSV/JSON): host-to-GPU bytes per token (position, ids,"
             + " and the per-layer embedding rows the CPU supplies to E models).";
     public static final String NOTE_LOAD = "load s: opening the device, mapping, uploading the weights, until the GPU has them."
             + " peak GPU MiB: the most GPU buffer memory rullama held on that device up to the row (weights, KV cache, activations,"

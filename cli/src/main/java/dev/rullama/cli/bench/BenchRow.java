@@ -12,7 +12,7 @@ import java.util.Map;
 public record BenchRow(String model, long modelBytes, long params, String backend, String adapter, String adapterType, String driver,
                        String test, int nPrompt, int nGen, int nDepth, int ctx, int reps, List<Double> samplesTps,
                        double weightBytesPerToken, double weightBytesReadPerToken, double ceilingGbps,
-                       double dispatchesPerToken, double encodeUsPerToken, double uploadBytesPerToken, double loadSeconds,
+                       double dispatchesPerToken, double encodeUsPerToken, double submitUsPerToken, double uploadBytesPerToken, double loadSeconds,
                        long peakGpuBytes) {
     public double tpsMean() { return Stats.mean(samplesTps); }
 
@@ -55,6 +55,7 @@ public record BenchRow(String model, long modelBytes, long params, String backen
         m.put("ceiling_pct", ceilingPct());
         m.put("dispatches_per_token", dispatchesPerToken);
         m.put("encode_us_per_token", encodeUsPerToken);
+        m.put("submit_us_per_token", submitUsPerToken);
         m.put("upload_bytes_per_token", uploadBytesPerToken);
         m.put("load_s", loadSeconds);
         m.put("peak_gpu_bytes", peakGpuBytes);

@@ -62,6 +62,14 @@ final class ForwardPass implements AutoCloseable {
     private int lastDispatches;
     /** Cumulative over the session's submits: see {@link GpuLanguageModel.StepCounters}. */
     private long steps, dispatchesTotal, encodeNanosTotal, weightBytesTotal, uploadBytesTotal;
+    private long submitNanosTotal;
+    /**
+     * Dispatches per submit within one forward step ({@value #SUBMIT_EVERY_PROPERTY}, default {@value #DEFAULT_SUBMIT_EVERY};
+     * 0: one submit per step). Several submits let the GPU run the first layers while the rest are still recorded.
+     */
+    private final int submitEvery = Integer.getInteger(SUBMIT_EVERY_PROPERTY, DEFAULT_SUBMIT_EVERY);
+    static final String SUBMIT_EVERY_PROPERTY = "rullama.gpu.submitEvery";
+    static final int DEFAULT_SUBMIT_EVERY = 0;
     private long stepWeightBytes, stepUploadBytes;
 
     // activations
@@ -559,7 +567,7 @@ final class ForwardPass implements AutoCloseable {
     void forceExpertPath(Boolean byId) { forcedExpertPath = byId; }
 
     GpuLanguageModel.StepCounters counters() {
-        return new GpuLanguageModel.StepCounters(steps, dispatchesTotal, encodeNanosTotal, weightBytesTotal, uploadBytesTotal);
+        return new GpuLanguageModel.StepCounters(steps, dispatchesTotal, encodeNanosTotal, submitNanosTotal, weightBytesTotal, uploadBytesTotal);
     }
 
     /** {@link Device#write} of host data, counted as this step's upload. */
@@ -603,32 +611,49 @@ final class ForwardPass implements AutoCloseable {
             }
             upload(plTok, MemorySegment.ofArray(rows));
         }
-        long encodeStart = System.nanoTime();
-        CommandBatch b = device.newBatch();
         expertLayersById = 0;
         expertLayersAll = 0;
-        try {
-            for (Rec r : program) r.record(b, T);
-            switch (head) {
-                case LAST -> { for (Rec r : headLast) r.record(b, T); }
-                case ALL -> { for (Rec r : headAll) r.record(b, T); }
-                case GREEDY -> {
-                    for (Rec r : headLast) r.record(b, T);
-                    for (Rec r : greedy) r.record(b, T);
-                }
-                case NONE -> { }
+        List<Rec> recs = new ArrayList<>(program);
+        switch (head) {
+            case LAST -> recs.addAll(headLast);
+            case ALL -> recs.addAll(headAll);
+            case GREEDY -> {
+                recs.addAll(headLast);
+                recs.addAll(greedy);
             }
-            lastDispatches = b.dispatchCount();
-            encodeNanosTotal += System.nanoTime() - encodeStart;
-            steps++;
-            dispatchesTotal += lastDispatches;
-            weightBytesTotal += stepWeightBytes;
-            uploadBytesTotal += stepUploadBytes;
-            b.submit();
+            case NONE -> { }
+        }
+        int dispatches = 0;
+        long encode = 0, submit = 0;
+        CommandBatch b = null;
+        try {
+            for (int i = 0; i < recs.size(); i++) {
+                long t0 = System.nanoTime();
+                if (b == null) b = device.newBatch();
+                recs.get(i).record(b, T);
+                long t1 = System.nanoTime();
+                encode += t1 - t0;
+                // submit every SUBMIT_EVERY dispatches: the GPU starts on the first layers while the CPU records
+                // (and the backend translates) the rest
+                if (i == recs.size() - 1 || submitEvery > 0 && b.dispatchCount() >= submitEvery) {
+                    dispatches += b.dispatchCount();
+                    CommandBatch full = b;
+                    b = null;
+                    full.submit();
+                    submit += System.nanoTime() - t1;
+                }
+            }
         } catch (RullamaException | RuntimeException e) {
-            b.close();
+            if (b != null) b.close();
             throw e;
         }
+        lastDispatches = dispatches;
+        encodeNanosTotal += encode;
+        submitNanosTotal += submit;
+        steps++;
+        dispatchesTotal += lastDispatches;
+        weightBytesTotal += stepWeightBytes;
+        uploadBytesTotal += stepUploadBytes;
         position += T;
     }
 

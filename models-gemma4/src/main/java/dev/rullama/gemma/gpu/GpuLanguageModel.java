@@ -405,11 +405,11 @@ public final class GpuLanguageModel implements LanguageModel {
      * @param uploadBytes     bytes written from the host for the steps: position, token ids, and the rows the CPU
      *                        supplies (the per-layer token embeddings of E models, embeddings of types without a GPU gather)
      */
-    public record StepCounters(long steps, long dispatches, long encodeNanos, long weightBytesRead, long uploadBytes) {
+    public record StepCounters(long steps, long dispatches, long encodeNanos, long submitNanos, long weightBytesRead, long uploadBytes) {
         /** {@code this - earlier}, field by field. */
         public StepCounters minus(StepCounters earlier) {
             return new StepCounters(steps - earlier.steps, dispatches - earlier.dispatches, encodeNanos - earlier.encodeNanos,
-                    weightBytesRead - earlier.weightBytesRead, uploadBytes - earlier.uploadBytes);
+                    submitNanos - earlier.submitNanos, weightBytesRead - earlier.weightBytesRead, uploadBytes - earlier.uploadBytes);
         }
     }
 

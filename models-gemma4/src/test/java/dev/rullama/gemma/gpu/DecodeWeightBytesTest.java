@@ -130,4 +130,37 @@ class DecodeWeightBytesTest {
             }
         }
     }
+
+    /**
+     * Splitting a step into several submits ({@code rullama.gpu.submitEvery}) changes when the GPU starts, not what it
+     * computes: the same kernels in the same order give bit-identical logits and the same greedy tokens, and the
+     * dispatch count is the same.
+     */
+    @Test
+    void splitSubmitsComputeTheSame() throws Exception {
+        try (Device device = Backends.discover().select("auto").open(DeviceOptions.defaults());
+             GgufFile f = open("e2b")) {
+            GemmaConfig c = GemmaConfig.from(f);
+            try (GpuLanguageModel m = GpuLanguageModel.load(f, c, device, 32)) {
+                int[] prompt = {2, 10, 11, 40};
+                float[][] logits = new float[2][];
+                int[][] tokens = new int[2][6];
+                int[] dispatches = new int[2];
+                for (int run = 0; run < 2; run++) {
+                    if (run == 1) System.setProperty(ForwardPass.SUBMIT_EVERY_PROPERTY, "7");
+                    try (GpuLanguageModel.Session s = m.newSession(32)) {
+                        logits[run] = s.prefill(prompt);
+                        int next = 12;
+                        for (int i = 0; i < tokens[run].length; i++) next = tokens[run][i] = s.decodeGreedy(next);
+                        dispatches[run] = s.lastDispatchCount();
+                    } finally {
+                        System.clearProperty(ForwardPass.SUBMIT_EVERY_PROPERTY);
+                    }
+                }
+                org.junit.jupiter.api.Assertions.assertArrayEquals(logits[0], logits[1], "prefill logits, one submit vs submits of 7 dispatches");
+                org.junit.jupiter.api.Assertions.assertArrayEquals(tokens[0], tokens[1], "greedy tokens");
+                assertEquals(dispatches[0], dispatches[1], "dispatches per decode step");
+            }
+        }
+    }
 }
