@@ -69,7 +69,7 @@ final class ForwardPass implements AutoCloseable {
      */
     private final int submitEvery = Integer.getInteger(SUBMIT_EVERY_PROPERTY, DEFAULT_SUBMIT_EVERY);
     static final String SUBMIT_EVERY_PROPERTY = "rullama.gpu.submitEvery";
-    static final int DEFAULT_SUBMIT_EVERY = 0;
+    static final int DEFAULT_SUBMIT_EVERY = 64;
     private long stepWeightBytes, stepUploadBytes;
 
     // activations
