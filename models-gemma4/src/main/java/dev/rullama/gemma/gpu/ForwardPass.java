@@ -26,6 +26,7 @@ import dev.rullama.shaders.ops.FlashAttention;
 import dev.rullama.shaders.ops.MoeRouter;
 import dev.rullama.shaders.ops.NormRope;
 import dev.rullama.shaders.ops.StepWords;
+import dev.rullama.shaders.ops.TopKSampler;
 import dev.rullama.shaders.quant.RowWindow;
 import dev.rullama.shaders.quant.WindowedMatVec;
 
@@ -49,6 +50,7 @@ final class ForwardPass implements AutoCloseable {
     private static final int WG = 256;
     private static final int ATTN_WG = 128;
     private static final int ARGMAX_WG = 256;
+    static final int SAMPLE_WG = ARGMAX_WG;
     private static final int NORM_ROPE_WG = 128;
 
     private final GpuLanguageModel model;
@@ -81,6 +83,11 @@ final class ForwardPass implements AutoCloseable {
     private final List<Rec> headLast = new ArrayList<>();
     private final List<Rec> headAll = new ArrayList<>();
     private final List<Rec> greedy = new ArrayList<>();
+    private final List<Rec> sample = new ArrayList<>();
+    private final Tensor sampleParams;
+    private int[] lastSampleParams;
+    /** Written into the step words' counter word: the sampler's draw number. */
+    private int draw;
     private final boolean gpuEmbedding;
     /** Decode binds layer l's PLE input at plNorm[l·P] directly (P floats are a valid binding offset), no copies. */
     private boolean pleDirect;
@@ -168,6 +175,15 @@ final class ForwardPass implements AutoCloseable {
         Grid ag = Grid.fold(groups, device.limits());
         greedy.add((b, T) -> b.dispatch(ap, ag.x(), ag.y(), ag.z()));
         greedy.add((b, T) -> b.dispatch(am, 1, 1, 1));
+        // sampling (top-k, temperature, top-p, min-p) on the GPU: two dispatches, the id lands in token[0]
+        int sampleGroups = TopKSampler.groups(vocab, SAMPLE_WG);
+        sampleParams = t("sample.params", DType.U32, 12);
+        Tensor samplePart = t("sample_part", DType.U32, TopKSampler.partWords(sampleGroups, TopKSampler.MAX_K));
+        BoundKernel sp = bind(TopKSampler.partialSpec(SAMPLE_WG), sampleParams, step, logits, samplePart, token);
+        BoundKernel sm = bind(TopKSampler.mergeSpec(SAMPLE_WG), sampleParams, step, logits, samplePart, token);
+        Grid sgrid = Grid.fold(sampleGroups, device.limits());
+        sample.add((b, T) -> b.dispatch(sp, sgrid.x(), sgrid.y(), sgrid.z()));
+        sample.add((b, T) -> b.dispatch(sm, 1, 1, 1));
     }
 
     // ------------------------------------------------------------------------------------------------- building
@@ -576,7 +592,7 @@ final class ForwardPass implements AutoCloseable {
         stepUploadBytes += data.byteSize();
     }
 
-    private enum Head { NONE, LAST, ALL, GREEDY }
+    private enum Head { NONE, LAST, ALL, GREEDY, SAMPLE }
 
     /** One submit: the step's inputs, then every layer for {@code tokens} at the current position. */
     private void run(int[] tokens, int from, int T, Head head) throws RullamaException {
@@ -588,7 +604,7 @@ final class ForwardPass implements AutoCloseable {
                 throw new IllegalArgumentException("token id " + tok + " is outside the vocabulary of " + config.vocabSize());
         stepWeightBytes = 0;
         stepUploadBytes = 0;
-        upload(step, MemorySegment.ofArray(StepWords.of(position)));
+        upload(step, MemorySegment.ofArray(StepWords.of(position, draw)));
         upload(ids, MemorySegment.ofArray(part));
         if (!gpuEmbedding) {
             int d = config.embeddingLength();
@@ -620,6 +636,10 @@ final class ForwardPass implements AutoCloseable {
             case GREEDY -> {
                 recs.addAll(headLast);
                 recs.addAll(greedy);
+            }
+            case SAMPLE -> {
+                recs.addAll(headLast);
+                recs.addAll(sample);
             }
             case NONE -> { }
         }
@@ -665,6 +685,27 @@ final class ForwardPass implements AutoCloseable {
     int decodeGreedy(int tok) throws RullamaException {
         run(new int[]{tok}, 0, 1, Head.GREEDY);
         return device.readInts(token.window(0, DType.U32, 1))[0];
+    }
+
+    /** Samples with {@code params} ({@link TopKSampler#params}) after appending {@code tok}; only the id is read back. */
+    int decodeSample(int tok, int[] params, int drawNumber) throws RullamaException {
+        setSampling(params, drawNumber);
+        run(new int[]{tok}, 0, 1, Head.SAMPLE);
+        return device.readInts(token.window(0, DType.U32, 1))[0];
+    }
+
+    int prefillSample(int[] tokens, int[] params, int drawNumber) throws RullamaException {
+        setSampling(params, drawNumber);
+        prefillTo(tokens, Head.SAMPLE);
+        return device.readInts(token.window(0, DType.U32, 1))[0];
+    }
+
+    private void setSampling(int[] params, int drawNumber) throws RullamaException {
+        if (!java.util.Arrays.equals(params, lastSampleParams)) {
+            device.write(sampleParams, params);
+            lastSampleParams = params.clone();
+        }
+        draw = drawNumber;
     }
 
     float[] prefill(int[] tokens) throws RullamaException {

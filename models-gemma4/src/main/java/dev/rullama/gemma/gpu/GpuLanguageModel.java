@@ -14,6 +14,8 @@ import dev.rullama.gemma.LayerConfig;
 import dev.rullama.gemma.WeightMatrix;
 import dev.rullama.gemma.runtime.InferenceSession;
 import dev.rullama.gemma.runtime.LanguageModel;
+import dev.rullama.gemma.sampling.SamplingConfig;
+import dev.rullama.shaders.ops.TopKSampler;
 import dev.rullama.gguf.GgufFile;
 import dev.rullama.gguf.GgufTensor;
 
@@ -470,11 +472,13 @@ public final class GpuLanguageModel implements LanguageModel {
     }
 
     /** One conversation on the GPU; see {@link ForwardPass}. */
-    public static final class Session implements InferenceSession {
+    public static final class Session implements InferenceSession, dev.rullama.gemma.runtime.DeviceSampling {
         private final ForwardPass pass;
+        private final int vocab;
 
         Session(GpuLanguageModel model, int contextLength) throws RullamaException {
             this.pass = new ForwardPass(model, contextLength);
+            this.vocab = model.config.vocabSize();
         }
 
         @Override
@@ -508,6 +512,37 @@ public final class GpuLanguageModel implements LanguageModel {
             } catch (RullamaException e) {
                 throw new GpuRuntimeException(e);
             }
+        }
+
+        /** Greedy, or top-k up to {@value TopKSampler#MAX_K} with temperature, top-p and min-p; no penalties. */
+        @Override
+        public boolean samplesOnDevice(SamplingConfig c) {
+            return !c.hasPenalties() && (c.isGreedy() || c.topK() >= 1 && c.topK() <= TopKSampler.MAX_K);
+        }
+
+        @Override
+        public int prefillSample(int[] tokens, SamplingConfig c, int draw) {
+            try {
+                return c.isGreedy() ? pass.prefillGreedy(tokens) : pass.prefillSample(tokens, sampleParams(c), draw);
+            } catch (RullamaException e) {
+                throw new GpuRuntimeException(e);
+            }
+        }
+
+        @Override
+        public int decodeSample(int token, SamplingConfig c, int draw) {
+            try {
+                return c.isGreedy() ? pass.decodeGreedy(token) : pass.decodeSample(token, sampleParams(c), draw);
+            } catch (RullamaException e) {
+                throw new GpuRuntimeException(e);
+            }
+        }
+
+        private int[] sampleParams(SamplingConfig c) {
+            if (!samplesOnDevice(c)) throw new IllegalArgumentException("this sampling configuration needs the CPU sampler: " + c);
+            // the seed's two halves folded into the RNG's 32-bit seed
+            return TopKSampler.params(vocab, TopKSampler.groups(vocab, ForwardPass.SAMPLE_WG), c.topK(), c.temperature(), c.topP(), c.minP(),
+                    (int) (c.seed() ^ (c.seed() >>> 32)), 1);
         }
 
         /** Appends {@code tokens} and returns the GPU argmax after the last one. */

@@ -77,7 +77,11 @@ public final class Generator {
         Sampler sampler = new Sampler(options.sampling());
         sampler.acceptAll(prompt);
         long t0 = System.nanoTime();
-        float[] logits = session.prefill(prompt);
+        // on the device when it can: only the token id comes back each step
+        DeviceSampling device = constraint == null && session instanceof DeviceSampling d && d.samplesOnDevice(options.sampling()) ? d : null;
+        int draw = 0;
+        int deviceToken = device != null ? device.prefillSample(prompt, options.sampling(), draw++) : -1;
+        float[] logits = device != null ? null : session.prefill(prompt);
         long promptNanos = System.nanoTime() - t0;
 
         StreamingDecoder decoder = tokenizer.streamingDecoder();
@@ -88,7 +92,8 @@ public final class Generator {
         long t1 = System.nanoTime();
         while (true) {
             if (cancelled.getAsBoolean()) { reason = DoneReason.CANCELLED; break; }
-            int token = constraint == null ? sampler.sampleAndAccept(logits) : sampleAllowed(sampler, logits, constraint);
+            int token = device != null ? deviceToken
+                    : constraint == null ? sampler.sampleAndAccept(logits) : sampleAllowed(sampler, logits, constraint);
             if (contains(options.endIds(), token)) { reason = DoneReason.STOP; break; }
             if (constraint != null) constraint.accept(token);
             generated.add(token);
@@ -103,7 +108,8 @@ public final class Generator {
             if (safe > emitted) { out.accept(text.substring(emitted, safe)); emitted = safe; }
             if (options.numPredict() >= 0 && generated.size() >= options.numPredict()) break;
             if (session.position() >= session.contextLength()) break;
-            logits = session.decode(token);
+            if (device != null) deviceToken = device.decodeSample(token, options.sampling(), draw++);
+            else logits = session.decode(token);
         }
         if (reason != DoneReason.STOP) text.append(decoder.finish());
         if (text.length() > emitted) out.accept(text.substring(emitted));
