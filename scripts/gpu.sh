@@ -87,7 +87,7 @@ remote_bench() {
   args=${BENCH_ARGS:--p 512 -n 128 -r 5}
   mkdir -p "$out"
   nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.mem --format=csv > "$out/gpu.csv" 2>&1 || true
-  (cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || cat "$RDIR/COMMIT") > "$out/commit.txt"
+  cat "$RDIR/COMMIT" > "$out/commit.txt" # the commit the pack's jars were built from: what ran
   for kind in "$@"; do
     rm -rf "$store"
     name="synth-gemma4:$kind-q4_K_M"

@@ -34,7 +34,8 @@ def main():
     kinds = sorted({p.name.split("-rullama.json")[0] for p in d.glob("*-rullama.json")}
                    | {p.name.split("-llamacpp.json")[0] for p in d.glob("*-llamacpp.json")})
     head = ["model", "test", "llama.cpp CUDA t/s", "rullama dawn t/s", "dawn / llama.cpp", "rullama wgpu t/s",
-            "wgpu / llama.cpp", "dawn GB/s eff", "dawn % ceil", "disp/tok", "dawn enc µs/tok", "load s (dawn)", "peak GPU GiB"]
+            "wgpu / llama.cpp", "GB/tok", "dawn GB/s eff", "dawn % ceil", "disp/tok", "dawn enc µs/tok", "dawn submit µs/tok",
+            "wgpu submit µs/tok", "load s (dawn)", "peak GPU GiB"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     ceilings = {}
@@ -56,11 +57,15 @@ def main():
                 cells.append(f"{r['tps_mean']:.1f} ± {r['tps_sd']:.1f}" if r else "—")
                 cells.append(f"{r['tps_mean'] / lc_ts:.2f}×" if r and lc_ts else "—")
             r = rows.get(test, {}).get("dawn") or next(iter(rows.get(test, {}).values()), None)
+            w = rows.get(test, {}).get("wgpu")
             if r:
-                cells += [f"{r['gbps_eff']:.0f}", f"{r['ceiling_pct']:.0f}%", f"{r['dispatches_per_token']:.0f}",
-                          f"{r['encode_us_per_token']:.0f}", f"{r['load_s']:.1f}", f"{r['peak_gpu_bytes'] / 2**30:.1f}"]
+                cells += [f"{r['weight_bytes_per_token'] / 1e9:.2f}", f"{r['gbps_eff']:.0f}", f"{r['ceiling_pct']:.0f}%",
+                          f"{r['dispatches_per_token']:.0f}", f"{r['encode_us_per_token']:.0f}",
+                          f"{r['submit_us_per_token']:.0f}" if "submit_us_per_token" in r else "—",
+                          f"{w['submit_us_per_token']:.0f}" if w and "submit_us_per_token" in w else "—",
+                          f"{r['load_s']:.1f}", f"{r['peak_gpu_bytes'] / 2**30:.1f}"]
             else:
-                cells += ["—"] * 6
+                cells += ["—"] * 9
             print("| " + " | ".join(cells) + " |")
     for b, c in ceilings.items():
         print(f"\nCopy ceiling ({b}): {c.get('gbps_mean', 0):.0f} ± {c.get('gbps_sd', 0):.0f} GB/s ({c.get('counts', '')}), "
