@@ -25,7 +25,6 @@ Usage: python3 tools/oracles/llamacpp_goldens.py [--fixtures DIR] [--only e2b,mo
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import json
 import os
@@ -44,6 +43,7 @@ from llama_cpp import Llama
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_fixtures import tensor_sort_key  # noqa: E402
+from llamacpp_stderr import captured_stderr  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_FIXTURES = REPO / "models-gemma4" / "src" / "test" / "resources" / "fixtures"
@@ -82,20 +82,6 @@ def settings_doc(s: dict) -> dict:
                 system_info=llama_cpp.llama_print_system_info().decode().strip())
 
 
-@contextlib.contextmanager
-def captured_stderr():
-    """Capture fd 2 (llama.cpp logs there) into a string list."""
-    out: list[str] = []
-    with tempfile.TemporaryFile(mode="w+b") as tmp:
-        saved = os.dup(2)
-        os.dup2(tmp.fileno(), 2)
-        try:
-            yield out
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            tmp.seek(0)
-            out.extend(tmp.read().decode("utf-8", "replace").splitlines())
 
 
 def load(path: Path, logits_all: bool = True, **over) -> tuple[Llama | None, list[str]]:

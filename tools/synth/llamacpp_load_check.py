@@ -23,29 +23,15 @@ Needs: llama-cpp-python (PyPI).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import ctypes
 import json
 import os
 import re
 import sys
-import tempfile
+from pathlib import Path
 
-
-@contextlib.contextmanager
-def captured_stderr():
-    """Capture fd 2 (llama.cpp logs there) into a list of lines."""
-    out: list[str] = []
-    with tempfile.TemporaryFile(mode="w+b") as tmp:
-        saved = os.dup(2)
-        os.dup2(tmp.fileno(), 2)
-        try:
-            yield out
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            tmp.seek(0)
-            out.extend(tmp.read().decode("utf-8", "replace").splitlines())
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "oracles"))
+from llamacpp_stderr import captured_stderr  # noqa: E402
 
 
 def memory_limit() -> int:

@@ -248,19 +248,24 @@ final class ForwardPass implements AutoCloseable {
     private Rec matmulOnly(WeightMatrix w, Tensor in, Tensor out) throws RullamaException {
         GgmlType type = w.tensor().type();
         WindowedMatVec mm = QuantMatVec.bindMatmul(device, type, w.rows(), w.cols(), model.raw(w), in, out, chunk);
-        owned.add(mm);
         long bytes = GpuLanguageModel.matrixBytes(w);
+        return tokenCounted(mm, T -> bytes);
+    }
+
+    /** A product bound for {@link #chunk} tokens whose token count is set when it changes; adds bytes(T) to the step's reads. */
+    private Rec tokenCounted(WindowedMatVec mv, java.util.function.IntToLongFunction bytes) {
+        owned.add(mv);
         return new Rec() {
             int lastT = -1;
 
             @Override
             public void record(CommandBatch b, int T) throws RullamaException {
                 if (T != lastT) {
-                    mm.setTokens(device, T);
+                    mv.setTokens(device, T);
                     lastT = T;
                 }
-                mm.record(b);
-                stepWeightBytes += bytes;
+                mv.record(b);
+                stepWeightBytes += bytes.applyAsLong(T);
             }
         };
     }
@@ -520,20 +525,7 @@ final class ForwardPass implements AutoCloseable {
      */
     private Rec perTokens(ExpertMatVec.Shape shape, WindowedMatVec mv) {
         long bytesPerToken = (long) shape.k() * shape.rows() * shape.rowBytes();
-        owned.add(mv);
-        return new Rec() {
-            int lastT = -1;
-
-            @Override
-            public void record(CommandBatch b, int T) throws RullamaException {
-                if (T != lastT) {
-                    mv.setTokens(device, T);
-                    lastT = T;
-                }
-                mv.record(b);
-                stepWeightBytes += T * bytesPerToken;
-            }
-        };
+        return tokenCounted(mv, T -> T * bytesPerToken);
     }
 
     private int[] normRopeParams(LayerConfig l, int T, int heads, int ring) {
