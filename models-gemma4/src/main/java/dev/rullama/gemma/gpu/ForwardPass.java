@@ -51,8 +51,6 @@ final class ForwardPass implements AutoCloseable {
     private static final int ATTN_WG = 128;
     private static final int ARGMAX_WG = 256;
     static final int SAMPLE_WG = ARGMAX_WG;
-    /** Decode attends in one pass per head (no split, no combine) while at most this many keys are visible. */
-    static final int SINGLE_PASS_KEYS = 256;
     private static final int NORM_ROPE_WG = 128;
 
     private final GpuLanguageModel model;
@@ -363,17 +361,11 @@ final class ForwardPass implements AutoCloseable {
                 T -> FlashAttention.partialWorkgroups(1, heads, splits, 1), step, qn, cache[0], cache[1], part, attn);
         Rec combine = splits == 1 ? null : op(FlashAttention.combineSpec(hd, ATTN_WG), T -> FlashAttention.params(1, heads, kvHeads, window, ring, splits, scale),
                 T -> FlashAttention.combineWorkgroups(1, heads), step, qn, cache[0], cache[1], part, attn);
-        // while few keys are visible (a short context) one pass per head is enough: no combine dispatch
-        Rec decodeOne = splits == 1 ? null : op(FlashAttention.partialSpec(hd, 1, ATTN_WG), T -> FlashAttention.params(1, heads, kvHeads, window, ring, 1, scale),
-                T -> FlashAttention.partialWorkgroups(1, heads, 1, 1), step, qn, cache[0], cache[1], part, attn);
         int bq = 4;
         Rec prefillAttn = op(FlashAttention.partialSpec(hd, bq, ATTN_WG), T -> FlashAttention.params(T, heads, kvHeads, window, ring, 1, scale),
                 T -> FlashAttention.partialWorkgroups(T, heads, 1, bq), step, qn, cache[0], cache[1], model.dummy, attn);
         program.add((b, T) -> {
-            int visible = window > 0 ? Math.min(position + 1, window) : position + 1;
-            if (T == 1 && decodeOne != null && visible <= SINGLE_PASS_KEYS) {
-                decodeOne.record(b, T);
-            } else if (T == 1) {
+            if (T == 1) {
                 decodeAttn.record(b, T);
                 if (combine != null) combine.record(b, T);
             } else {
