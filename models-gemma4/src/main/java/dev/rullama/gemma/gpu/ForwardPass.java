@@ -586,6 +586,29 @@ final class ForwardPass implements AutoCloseable {
 
     private enum Head { NONE, LAST, ALL, GREEDY, SAMPLE }
 
+    /** Every record of a step with this head, in order; built once per head (the program is fixed once constructed). */
+    private final java.util.EnumMap<Head, List<Rec>> stepRecords = new java.util.EnumMap<>(Head.class);
+
+    private List<Rec> steps(Head head) {
+        return stepRecords.computeIfAbsent(head, hd -> {
+            List<Rec> recs = new ArrayList<>(program);
+            switch (hd) {
+                case LAST -> recs.addAll(headLast);
+                case ALL -> recs.addAll(headAll);
+                case GREEDY -> {
+                    recs.addAll(headLast);
+                    recs.addAll(greedy);
+                }
+                case SAMPLE -> {
+                    recs.addAll(headLast);
+                    recs.addAll(sample);
+                }
+                case NONE -> { }
+            }
+            return List.copyOf(recs);
+        });
+    }
+
     /** One submit: the step's inputs, then every layer for {@code tokens} at the current position. */
     private void run(int[] tokens, int from, int T, Head head) throws RullamaException {
         if (position + T > context)
@@ -621,20 +644,7 @@ final class ForwardPass implements AutoCloseable {
         }
         expertLayersById = 0;
         expertLayersAll = 0;
-        List<Rec> recs = new ArrayList<>(program);
-        switch (head) {
-            case LAST -> recs.addAll(headLast);
-            case ALL -> recs.addAll(headAll);
-            case GREEDY -> {
-                recs.addAll(headLast);
-                recs.addAll(greedy);
-            }
-            case SAMPLE -> {
-                recs.addAll(headLast);
-                recs.addAll(sample);
-            }
-            case NONE -> { }
-        }
+        List<Rec> recs = steps(head);
         int dispatches = 0;
         long encode = 0, submit = 0;
         CommandBatch b = null;
