@@ -213,6 +213,11 @@ final class Gemma4Syntax {
 
     /** Schema values (inside items): map keys are quoted, unlike argument maps. */
     private static void schemaValue(Object v, RenderedPrompt.Builder b) {
+        value(v, true, b);
+    }
+
+    /** A JSON-like value: strings delimited, numbers and booleans bare, map keys sorted and quoted or bare. */
+    private static void value(Object v, boolean quotedKeys, RenderedPrompt.Builder b) {
         switch (v) {
             case null -> b.template("null");
             case String s -> b.template(Q).content(s).template(Q);
@@ -222,8 +227,9 @@ final class Gemma4Syntax {
                 for (Map.Entry<String, Object> e : sorted(m).entrySet()) {
                     if (!first) b.template(",");
                     first = false;
-                    b.template(Q).content(e.getKey()).template(Q + ":");
-                    schemaValue(e.getValue(), b);
+                    if (quotedKeys) b.template(Q).content(e.getKey()).template(Q + ":");
+                    else b.content(e.getKey()).template(":");
+                    value(e.getValue(), quotedKeys, b);
                 }
                 b.template("}");
             }
@@ -231,7 +237,7 @@ final class Gemma4Syntax {
                 b.template("[");
                 for (int i = 0; i < l.size(); i++) {
                     if (i > 0) b.template(",");
-                    schemaValue(l.get(i), b);
+                    value(l.get(i), quotedKeys, b);
                 }
                 b.template("]");
             }
@@ -243,15 +249,9 @@ final class Gemma4Syntax {
 
     /** {@code <|tool_call>call:NAME{k:v,…}<tool_call|>} with keys sorted. */
     static void call(ToolCall call, RenderedPrompt.Builder b) {
-        b.template("<|tool_call>call:").content(call.name()).template("{");
-        boolean first = true;
-        for (Map.Entry<String, Object> e : sorted(call.arguments()).entrySet()) {
-            if (!first) b.template(",");
-            first = false;
-            b.content(e.getKey()).template(":");
-            argValue(e.getValue(), b);
-        }
-        b.template("}<tool_call|>");
+        b.template("<|tool_call>call:").content(call.name());
+        argValue(call.arguments(), b);
+        b.template("<tool_call|>");
     }
 
     /** {@code <|tool_response>response:NAME{value:<|"|>…<|"|>}<tool_response|>}. */
@@ -261,30 +261,7 @@ final class Gemma4Syntax {
 
     /** Argument values: strings delimited, numbers and booleans bare, maps with bare keys. */
     static void argValue(Object v, RenderedPrompt.Builder b) {
-        switch (v) {
-            case null -> b.template("null");
-            case String s -> b.template(Q).content(s).template(Q);
-            case Map<?, ?> m -> {
-                b.template("{");
-                boolean first = true;
-                for (Map.Entry<String, Object> e : sorted(m).entrySet()) {
-                    if (!first) b.template(",");
-                    first = false;
-                    b.content(e.getKey()).template(":");
-                    argValue(e.getValue(), b);
-                }
-                b.template("}");
-            }
-            case List<?> l -> {
-                b.template("[");
-                for (int i = 0; i < l.size(); i++) {
-                    if (i > 0) b.template(",");
-                    argValue(l.get(i), b);
-                }
-                b.template("]");
-            }
-            default -> b.content(plain(v));
-        }
+        value(v, false, b);
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------------
