@@ -6,8 +6,14 @@ import dev.rullama.api.Device;
 import dev.rullama.api.DeviceOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestInstance;
 
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -46,4 +52,17 @@ public abstract class BackendDeviceSuite {
     protected Device device() { return device; }
 
     protected long seed() { return seed; }
+
+    /**
+     * One dynamic test per case, run by a {@link ConformanceHarness} on this suite's device with inputs seeded by the
+     * run's seed and the case's kernel and shape; each prints its report line and fails unless the case passed.
+     */
+    protected Stream<DynamicTest> harnessTests(List<? extends KernelCase> cases) {
+        ConformanceHarness harness = new ConformanceHarness(device);
+        return cases.stream().map(c -> DynamicTest.dynamicTest(c.kernel() + " " + c.shape(), () -> {
+            CaseReport r = harness.run(c, new Random(seed ^ (c.kernel() + " " + c.shape()).hashCode()));
+            System.out.println(r.line());
+            assertTrue(r.passed(), r.line());
+        }));
+    }
 }

@@ -50,12 +50,7 @@ public abstract class OpKernelsSuite extends dev.rullama.shaders.conformance.Bac
 
     @TestFactory
     Stream<DynamicTest> singleDispatchCases() {
-        ConformanceHarness h = new ConformanceHarness(device);
-        return OpCases.all().stream().map(c -> DynamicTest.dynamicTest(c.kernel() + " " + c.shape(), () -> {
-            CaseReport r = h.run(c, new Random(seed ^ c.shape().hashCode()));
-            System.out.println(r.line());
-            assertTrue(r.passed(), r.line());
-        }));
+        return harnessTests(OpCases.all());
     }
 
     @TestFactory

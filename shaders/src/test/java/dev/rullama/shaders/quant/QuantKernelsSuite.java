@@ -2,7 +2,6 @@ package dev.rullama.shaders.quant;
 
 import dev.rullama.api.Device;
 import dev.rullama.shaders.conformance.CaseReport;
-import dev.rullama.shaders.conformance.ConformanceHarness;
 import dev.rullama.shaders.conformance.ExpertMatVecCases;
 import dev.rullama.shaders.conformance.QuantMatVecCases;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,32 +20,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 public abstract class QuantKernelsSuite extends dev.rullama.shaders.conformance.BackendDeviceSuite {
     private Device device;
-    private ConformanceHarness harness;
     private long seed;
 
     @BeforeAll
     void openHarness() {
         device = device();
-        harness = new ConformanceHarness(device);
         seed = seed();
     }
 
     @TestFactory
     Stream<DynamicTest> quantizedKernelsMatchTheirReference() {
-        return cases(QuantMatVecCases.all());
+        return harnessTests(QuantMatVecCases.all());
     }
 
     @TestFactory
     Stream<DynamicTest> expertKernelsMatchTheirReference() {
-        return cases(ExpertMatVecCases.all());
-    }
-
-    private Stream<DynamicTest> cases(java.util.List<dev.rullama.shaders.conformance.KernelCase> cases) {
-        return cases.stream().map(c -> DynamicTest.dynamicTest(c.kernel() + " " + c.shape(), () -> {
-            CaseReport r = harness.run(c, new Random(seed ^ (c.kernel() + c.shape()).hashCode()));
-            System.out.println(r.line());
-            assertTrue(r.passed(), r.line());
-        }));
+        return harnessTests(ExpertMatVecCases.all());
     }
 
     @TestFactory
