@@ -17,6 +17,9 @@ Real model (--real, default on when the blob exists): ~/.cache/rullama/models/bl
 270M Q4_K_M, installed by scripts/setup.sh) gives
 * <fixtures>/gemma3-270m/greedy.json: prompts tokenized by llama.cpp with BOS, the greedy continuation (32 tokens,
   temperature 0, no repeat penalty) with the top-5 logits at each step;
+* <fixtures>/gemma3-270m/greedy-f32.json: the same, with the blob's weights decoded to F32 by llama.cpp's own
+  quantizer, so that its products do not round activations to 8 bits (the greedy tokens of the real weights in
+  float arithmetic);
 * <fixtures>/gemma3-270m/tokenization.json: llama.cpp's tokenization of multilingual text, with and without BOS,
   per-token pieces, and detokenization round trips.
 
@@ -25,6 +28,7 @@ Usage: python3 tools/oracles/llamacpp_goldens.py [--fixtures DIR] [--only e2b,mo
 from __future__ import annotations
 
 import argparse
+import ctypes
 import hashlib
 import json
 import os
@@ -301,6 +305,36 @@ def greedy(llm: Llama, prompt_ids: list[int], n: int = 32, topk: int = 5) -> lis
     return steps
 
 
+def greedy_runs(llm: Llama) -> list[dict]:
+    runs = []
+    for p in PROMPTS:
+        special = "<start_of_turn>" in p
+        ids = llm.tokenize(p.encode("utf-8"), add_bos=True, special=special)
+        steps = greedy(llm, ids)
+        text = llm.detokenize([s["token"] for s in steps]).decode("utf-8", "replace")
+        runs.append(dict(prompt=p, parse_special=special, prompt_ids=ids, greedy_ids=[s["token"] for s in steps],
+                         greedy_text=text, steps=steps))
+    return runs
+
+
+GREEDY_NOTE = ("top lists the 5 largest logits of the step (raw logits, no softmax); margin = top1 - top2 logit (small "
+               "margins are where another engine may legitimately pick the other token); greedy = argmax, ties broken "
+               "by lowest id")
+
+
+def dequantize_with_llamacpp(blob: Path, dst: Path) -> None:
+    """llama.cpp's own quantizer writing every tensor as F32 (LLAMA_FTYPE_ALL_F32 with allow_requantize): each
+    quantized block decoded by ggml's dequantizer, exactly; the F32 norm vectors copied."""
+    p = llama_c.llama_model_quantize_default_params()
+    p.ftype = 0  # LLAMA_FTYPE_ALL_F32
+    p.allow_requantize = True
+    p.nthread = 1
+    with captured_stderr() as log:
+        rc = llama_c.llama_model_quantize(str(blob).encode(), str(dst).encode(), ctypes.byref(p))
+    if rc != 0:
+        raise SystemExit(f"llama.cpp could not dequantize {blob}: {load_errors(log)}")
+
+
 def run_real(blob: Path, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     sha = hashlib.sha256(blob.read_bytes()).hexdigest()
@@ -310,14 +344,7 @@ def run_real(blob: Path, out: Path) -> None:
     llm, log = load(blob, logits_all=True, n_ctx=256, n_batch=256, n_ubatch=256)
     if llm is None:
         raise SystemExit(f"llama.cpp cannot load {blob}: {load_errors(log)}")
-    runs = []
-    for p in PROMPTS:
-        special = "<start_of_turn>" in p
-        ids = llm.tokenize(p.encode("utf-8"), add_bos=True, special=special)
-        steps = greedy(llm, ids)
-        text = llm.detokenize([s["token"] for s in steps]).decode("utf-8", "replace")
-        runs.append(dict(prompt=p, parse_special=special, prompt_ids=ids, greedy_ids=[s["token"] for s in steps],
-                         greedy_text=text, steps=steps))
+    runs = greedy_runs(llm)
     # Same prompts with llama.cpp's default F16 KV cache: say whether the greedy tokens change.
     llm16, _ = load(blob, logits_all=True, n_ctx=256, n_batch=256, n_ubatch=256, type_k=1, type_v=1)
     for r in runs:
@@ -328,10 +355,27 @@ def run_real(blob: Path, out: Path) -> None:
                                                           if a != b)
     del llm16
     greedy_doc = dict(meta, settings=settings_doc(settings), temperature=0, repeat_penalty=1.0, add_bos=True, n_predict=32,
-                      note="top lists the 5 largest logits of the step (raw logits, no softmax); margin = top1 - top2 "
-                           "logit (small margins are where another engine may legitimately pick the other token); "
-                           "greedy = argmax, ties broken by lowest id", runs=runs)
+                      note=GREEDY_NOTE, runs=runs)
     (out / "greedy.json").write_text(json.dumps(greedy_doc, indent=1, ensure_ascii=False) + "\n")
+
+    # The same weights without llama.cpp's activation rounding: its quantized products round every activation vector
+    # to 8 bits (Q8_0/Q8_K), which decides near-ties. Decoded to F32 by llama.cpp itself, the products run in float.
+    with tempfile.TemporaryDirectory() as tmp:
+        f32 = Path(tmp) / "model-f32.gguf"
+        dequantize_with_llamacpp(blob, f32)
+        llm32, log32 = load(f32, logits_all=True, n_ctx=256, n_batch=256, n_ubatch=256)
+        if llm32 is None:
+            raise SystemExit(f"llama.cpp cannot load its F32 copy of {blob}: {load_errors(log32)}")
+        runs32 = greedy_runs(llm32)
+        del llm32
+    for r32, r in zip(runs32, runs):
+        diff = [i for i, (a, b) in enumerate(zip(r32["greedy_ids"], r["greedy_ids"])) if a != b]
+        r32["first_step_different_from_greedy_json"] = diff[0] if diff else None
+    f32_doc = dict(meta, weights="every tensor of the blob decoded to F32 by llama.cpp's quantizer (LLAMA_FTYPE_ALL_F32, "
+                                 "allow_requantize): the same weight values, products in float32",
+                   settings=settings_doc(settings), temperature=0, repeat_penalty=1.0, add_bos=True, n_predict=32,
+                   note=GREEDY_NOTE, runs=runs32)
+    (out / "greedy-f32.json").write_text(json.dumps(f32_doc, indent=1, ensure_ascii=False) + "\n")
 
     cases = []
     for name, text in TOKENIZE_CASES.items():
@@ -349,7 +393,7 @@ def run_real(blob: Path, out: Path) -> None:
                    eos_id=llm.token_eos(), add_space_prefix_note="Gemma 3 GGUFs set add_space_prefix=false",
                    cases=cases)
     (out / "tokenization.json").write_text(json.dumps(tok_doc, indent=1, ensure_ascii=False) + "\n")
-    print(f"  gemma3-270m: greedy.json ({len(runs)} prompts), tokenization.json ({len(cases)} cases)", flush=True)
+    print(f"  gemma3-270m: greedy.json and greedy-f32.json ({len(runs)} prompts), tokenization.json ({len(cases)} cases)", flush=True)
 
 
 def main() -> None:

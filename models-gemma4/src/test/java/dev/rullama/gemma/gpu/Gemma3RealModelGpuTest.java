@@ -1,74 +1,66 @@
 package dev.rullama.gemma.gpu;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rullama.api.Device;
 import dev.rullama.gemma.GemmaConfig;
+import dev.rullama.gemma.LlamaCppGreedy;
 import dev.rullama.gemma.TestModels;
 import dev.rullama.gemma.reference.ReferenceModel;
-import dev.rullama.gemma.reference.Session;
 import dev.rullama.gguf.GgufFile;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The real Gemma 3 270M Q4_K_M blob: GPU greedy (argmax on the GPU) equals the CPU reference's greedy for a prompt of
- * about 8 tokens and 8 generated tokens, on every backend; the prompt's last logits within {@link GpuLanguageModelTest#REL_L2}.
- * Also covers the windowed binding of the 262144-row token table (larger than lavapipe's 128 MiB storage binding).
+ * The real Gemma 3 270M Q4_K_M blob on every GPU backend: the greedy output of the generation path (prefill, then one
+ * decode step per token, argmax on the GPU so only the token id is read back) for llama.cpp's five prompts, 32 tokens
+ * each, fed its own tokens, must be llama.cpp's on the same weights in float arithmetic ({@code greedy-f32.json}, see
+ * {@code Gemma3RealModelTest}) token for token; and the first prompt's last logits within
+ * {@link GpuLanguageModelTest#REL_L2} of the CPU reference. Also covers the windowed binding of the 262144-row token
+ * table (larger than lavapipe's 128 MiB storage binding).
  */
 class Gemma3RealModelGpuTest {
-    static final int STEPS = 8;
-
     @Test
-    void greedyMatchesReference() throws Exception {
+    void greedyOutputIsLlamaCppsOnEveryBackend() throws Exception {
         Map<String, Device> devs = GpuLanguageModelTest.devices();
         assumeTrue(!devs.isEmpty(), "no GPU backend available");
-        JsonNode runs = new ObjectMapper().readTree(TestModels.fixtures().resolve("gemma3-270m").resolve("greedy.json").toFile()).get("runs");
-        int[] prompt = null;
-        for (JsonNode r : runs) {
-            int[] ids = new ObjectMapper().convertValue(r.get("prompt_ids"), int[].class);
-            if (prompt == null || Math.abs(ids.length - 8) < Math.abs(prompt.length - 8)) prompt = ids;
-        }
+        List<LlamaCppGreedy.Run> runs = LlamaCppGreedy.load(LlamaCppGreedy.F32).runs();
+        List<String> failures = new ArrayList<>();
         try (GgufFile f = GgufFile.open(TestModels.gemma3_270m())) {
             GemmaConfig config = GemmaConfig.from(f);
-            ReferenceModel ref = ReferenceModel.load(f);
-            Session s = ref.newSession(prompt.length + STEPS + 1);
-            float[] refLast = s.prefill(prompt);
-            float[] z = refLast;
-            int[] want = new int[STEPS];
-            for (int i = 0; i < STEPS; i++) {
-                want[i] = GpuLanguageModelTest.argmax(z);
-                if (i + 1 < STEPS) z = s.decode(want[i]);
-            }
+            int[] first = runs.getFirst().promptIds();
+            float[] refLast = ReferenceModel.load(f).newSession(first.length + 1).prefill(first);
+            int context = runs.stream().mapToInt(r -> r.promptIds().length + r.greedyIds().length + 1).max().orElseThrow();
             for (Map.Entry<String, Device> e : devs.entrySet()) {
                 long t0 = System.nanoTime();
-                try (GpuLanguageModel gpu = GpuLanguageModel.load(f, config, e.getValue(), 64)) {
-                    GpuLanguageModel.Session check = gpu.newSession(64);
-                    float[] last = check.prefill(prompt);
-                    double err = GpuLanguageModelTest.relL2(last, refLast);
+                try (GpuLanguageModel gpu = GpuLanguageModel.load(f, config, e.getValue(), context)) {
+                    GpuLanguageModel.Session check = gpu.newSession(context);
+                    double err = GpuLanguageModelTest.relL2(check.prefill(first), refLast);
                     check.close();
-                    GpuLanguageModel.Session g = gpu.newSession(64);
-                    int[] ours = new int[STEPS];
-                    int next = g.prefillGreedy(prompt);
-                    for (int i = 0; i < STEPS; i++) {
-                        ours[i] = next;
-                        if (i + 1 < STEPS) next = g.decodeGreedy(next);
+                    if (err > GpuLanguageModelTest.REL_L2) failures.add(e.getKey() + ": last prompt logits rel L2 " + err + " from the reference");
+                    int identical = 0;
+                    for (LlamaCppGreedy.Run run : runs) {
+                        GpuLanguageModel.Session g = gpu.newSession(context);
+                        int[] ours = new int[run.greedyIds().length];
+                        int next = g.prefillGreedy(run.promptIds());
+                        for (int i = 0; i < ours.length; i++) {
+                            ours[i] = next;
+                            if (i + 1 < ours.length) next = g.decodeGreedy(next);
+                        }
+                        g.close();
+                        if (Arrays.equals(ours, run.greedyIds())) identical++;
+                        else failures.add(e.getKey() + " " + run.label() + ": ours " + Arrays.toString(ours) + ", llama.cpp " + Arrays.toString(run.greedyIds()));
                     }
-                    int dispatches = g.lastDispatchCount();
-                    g.close();
-                    System.out.printf("gemma3 270M on %s: prompt %s, greedy %s (reference %s), last-prompt logits rel L2 %.2e, %d dispatches per decode step, %.1f s%n",
-                            e.getKey(), Arrays.toString(prompt), Arrays.toString(ours), Arrays.toString(want), err, dispatches,
-                            (System.nanoTime() - t0) / 1e9);
-                    assertTrue(err <= GpuLanguageModelTest.REL_L2, e.getKey() + ": prompt logits rel L2 " + err);
-                    assertArrayEquals(want, ours, e.getKey() + ": greedy tokens");
+                    System.out.printf("gemma3 270M on %s: %d/%d prompts' greedy output identical to llama.cpp's (F32 weights), first prompt logits rel L2 %.2e from the reference, %.1f s%n",
+                            e.getKey(), identical, runs.size(), err, (System.nanoTime() - t0) / 1e9);
                 }
             }
         }
+        assertTrue(failures.isEmpty(), String.join("\n", failures));
     }
 }
