@@ -80,7 +80,9 @@ rullama_there() {
 # The benchmark matrix for each KIND: a synthetic real-shape model (rullama synth) in a scratch store, `rullama bench`
 # on both backends, llama-bench (CUDA) on the same blob; JSON and logs into $OUT/bench. BENCH_ARGS overrides the
 # common llama-bench-style arguments (default -p 512 -n 128 -r 5); LLAMACPP=0 skips llama-bench; RULLAMA_JAVA_OPTS
-# passes JVM options (e.g. -Drullama.gpu.submitEvery=64).
+# passes JVM options (e.g. -Drullama.gpu.submitEvery=64); BENCH_BACKENDS (default dawn,wgpu); BENCH_VARIANTS runs the
+# bench once per 'label:JVM options' entry, '|'-separated, on the same blob (KIND-rullama-LABEL.json; 'default:' is the
+# plain run, KIND-rullama.json), e.g. 'default:|by-id:-Drullama.gpu.experts=by-id'.
 remote_bench() {
   java_env
   local out="${OUT:-/tmp/out}/bench" store=/tmp/rullama-synth-store kind name blob args
@@ -96,10 +98,16 @@ remote_bench() {
     blob=$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print([l["digest"] for l in m["layers"] if l["mediaType"].endswith(".model")][0].replace(":","-"))' \
       "$store/manifests/registry.ollama.ai/library/synth-gemma4/$kind-q4_K_M")
     blob="$store/blobs/$blob"
-    echo "== $kind: rullama bench ($(du -h "$blob" | cut -f1))" >&2
-    # shellcheck disable=SC2086
-    rullama_there bench "$name" --models "$store" $args --backend dawn,wgpu -o json > "$out/$kind-rullama.json" 2> "$out/$kind-rullama.log" \
-      || tail -20 "$out/$kind-rullama.log"
+    local variant label opts file base_opts="${RULLAMA_JAVA_OPTS:-}"
+    IFS='|' read -r -a variants <<< "${BENCH_VARIANTS:-default:}"
+    for variant in "${variants[@]}"; do
+      label=${variant%%:*}; opts=${variant#*:}
+      file="$kind-rullama"; [ "$label" = default ] || file="$kind-rullama-$label"
+      echo "== $kind: rullama bench $label ($(du -h "$blob" | cut -f1))" >&2
+      # shellcheck disable=SC2086
+      RULLAMA_JAVA_OPTS="$base_opts $opts" rullama_there bench "$name" --models "$store" $args --backend "${BENCH_BACKENDS:-dawn,wgpu}" \
+        -o json > "$out/$file.json" 2> "$out/$file.log" || tail -20 "$out/$file.log"
+    done
     if [ "${LLAMACPP:-1}" = 1 ] && [ -x "$LLAMACPP_BUILD/build/bin/llama-bench" ]; then
       echo "== $kind: llama-bench (CUDA)" >&2
       # shellcheck disable=SC2086

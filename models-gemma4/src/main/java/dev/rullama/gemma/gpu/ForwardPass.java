@@ -489,7 +489,21 @@ final class ForwardPass implements AutoCloseable {
      * once per 16-token tile of the prefill kernel, fewer bytes than T·k expert reads.
      */
     static boolean expertsById(int tokens, int k, int experts) {
-        return (long) tokens * k < experts;
+        return switch (EXPERT_PATH) {
+            case "by-id" -> true;
+            case "all" -> false;
+            default -> (long) tokens * k < experts;
+        };
+    }
+
+    /** {@value #EXPERTS_PROPERTY}: {@code auto} (the rule of {@link #expertsById}), {@code by-id} or {@code all}. */
+    static final String EXPERTS_PROPERTY = "rullama.gpu.experts";
+    private static final String EXPERT_PATH = expertPath(System.getProperty(EXPERTS_PROPERTY, "auto"));
+
+    static String expertPath(String v) {
+        if (!List.of("auto", "by-id", "all").contains(v))
+            throw new IllegalArgumentException("-D" + EXPERTS_PROPERTY + "=" + v + ": expected auto, by-id or all");
+        return v;
     }
 
     private List<Rec> expertsByIdProgram(ExpertStacks st) throws RullamaException {

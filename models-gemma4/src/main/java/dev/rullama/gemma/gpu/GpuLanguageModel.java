@@ -55,8 +55,29 @@ import java.util.Map;
 public final class GpuLanguageModel implements LanguageModel {
     public static final String BUDGET_PROPERTY = "rullama.gpu.memoryBudget";
     public static final int DEFAULT_BUFFERS = 8;
-    /** Tokens one forward submit processes at most; longer prefills are split (sizes the activations and sliding rings). */
-    public static final int CHUNK = 64;
+    /**
+     * Tokens one forward submit processes at most; longer prefills are split (sizes the activations and sliding rings).
+     * {@value #CHUNK_PROPERTY} (1..{@value #MAX_CHUNK}, default {@value #DEFAULT_CHUNK}) sets it for the process.
+     */
+    public static final int CHUNK;
+    public static final String CHUNK_PROPERTY = "rullama.gpu.chunk";
+    static final int DEFAULT_CHUNK = 64;
+    static final int MAX_CHUNK = 1024;
+
+    static {
+        String v = System.getProperty(CHUNK_PROPERTY);
+        int c = DEFAULT_CHUNK;
+        if (v != null) {
+            try {
+                c = Integer.parseInt(v.trim());
+            } catch (NumberFormatException e) {
+                c = -1;
+            }
+            if (c < 1 || c > MAX_CHUNK)
+                throw new IllegalArgumentException("-D" + CHUNK_PROPERTY + "=" + v + ": expected a token count from 1 to " + MAX_CHUNK);
+        }
+        CHUNK = c;
+    }
 
     final Device device;
     final GemmaConfig config;
