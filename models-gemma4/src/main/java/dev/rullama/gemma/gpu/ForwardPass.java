@@ -36,7 +36,7 @@ import java.util.List;
 import java.util.function.IntFunction;
 
 /**
- * One session's GPU state and its forward pass: KV caches, activation tensors sized for {@link GpuLanguageModel#CHUNK}
+ * One session's GPU state and its forward pass: KV caches, activation tensors sized for the model's chunk ({@link GpuLanguageModel#chunkFor})
  * tokens, and every kernel bound once. A forward step of T tokens writes the step words (position), the token ids and,
  * for E models, the per-layer token rows, then records every dispatch of every layer into ONE batch and submits it.
  * Kernels whose parameters depend on T rewrite their small uniform tensors only when T changes.
@@ -58,7 +58,7 @@ final class ForwardPass implements AutoCloseable {
     private final GemmaConfig config;
     private final GemmaWeights weights;
     private final int context;
-    private final int chunk = GpuLanguageModel.CHUNK;
+    private final int chunk;
     private final List<AutoCloseable> owned = new ArrayList<>();
     private int position;
     private int lastDispatches;
@@ -103,6 +103,7 @@ final class ForwardPass implements AutoCloseable {
         this.config = model.config;
         this.weights = model.weights;
         this.context = context;
+        this.chunk = model.chunk;
         int d = config.embeddingLength();
         int maxQ = 0, maxKv = 0, maxF = 0;
         for (LayerConfig l : config.layers()) {
@@ -143,7 +144,7 @@ final class ForwardPass implements AutoCloseable {
         Tensor[][] caches = new Tensor[config.blockCount()][];
         for (LayerConfig l : config.layers()) {
             if (l.ownsKv()) {
-                int ring = GpuLanguageModel.ring(l, context);
+                int ring = GpuLanguageModel.ring(l, context, chunk);
                 caches[l.index()] = new Tensor[]{f32("k_cache." + l.index(), (long) ring * l.kvWidth()),
                         f32("v_cache." + l.index(), (long) ring * l.kvWidth())};
             } else {
@@ -303,7 +304,7 @@ final class ForwardPass implements AutoCloseable {
 
     /**
      * §3.1: {@code ple = (RMSNorm(proj(x0) / sqrt(d)) + tok · sqrt(P)) / sqrt(2)}, [T][L][P], then regrouped by layer
-     * into [L][CHUNK][P] so each layer binds its slice at an aligned offset.
+     * into [L][chunk][P] so each layer binds its slice at an aligned offset.
      */
     private void perLayerInputs() throws RullamaException {
         GemmaWeights.PerLayerInputs w = weights.perLayerInputs();
@@ -337,7 +338,7 @@ final class ForwardPass implements AutoCloseable {
 
         program.add(matmul(w.q(), h, q));
         Tensor factors = ropeFactors(l);
-        int ring = GpuLanguageModel.ring(l, context);
+        int ring = GpuLanguageModel.ring(l, context, chunk);
         // q_norm + RoPE in one dispatch; k_norm + RoPE + V-norm + the cache write in another
         program.add(op(NormRope.querySpec(factors != null, NORM_ROPE_WG), T -> normRopeParams(l, T, heads, T),
                 T -> NormRope.workgroups(T, heads), step, factors == null ? model.dummy : factors, headNorm("q_norm" + li, w.qNorm(), hd), q, qn));
@@ -473,7 +474,7 @@ final class ForwardPass implements AutoCloseable {
         List<Rec> byId = st.byId() ? expertsByIdProgram(st) : null;
         List<Rec> all = st.byId() && !st.perExpertWindows() ? null : allExpertsProgram(ex);
         program.add((b, T) -> {
-            boolean useId = all == null || byId != null && (forcedExpertPath != null ? forcedExpertPath : expertsById(T, k, ne));
+            boolean useId = all == null || byId != null && (forcedExpertPath != null ? forcedExpertPath : expertsByIdRule);
             for (Rec r : useId ? byId : all) r.record(b, T);
             if (useId) expertLayersById++;
             else expertLayersAll++;
@@ -483,28 +484,23 @@ final class ForwardPass implements AutoCloseable {
     }
 
     /**
-     * The path rule: by id while the T·k routed slots are fewer than the E experts (decode, and prefill chunks of
-     * fewer than E/k tokens: 16 on 26B-A4B), since then even if every slot picked another expert the id path reads
-     * fewer expert bytes than computing every expert once; for longer chunks the all-experts path reads each expert
-     * once per 16-token tile of the prefill kernel, fewer bytes than T·k expert reads.
+     * The path rule: by id wherever the layer's stacks allow it, for any token count, unless {@value #EXPERTS_PROPERTY}
+     * is {@code all}. By id, a prefill chunk reads T·k expert matrices (several times the bytes of computing every
+     * expert once for T ≥ E/k) but in 4 dispatches instead of 5 per expert, and computes only the routed experts:
+     * 26B-A4B pp512 on an H200 went from 66 to 431 t/s (64-token chunks). The all-experts path remains for stacks too
+     * large for one binding.
      */
-    static boolean expertsById(int tokens, int k, int experts) {
-        return switch (EXPERT_PATH) {
-            case "by-id" -> true;
-            case "all" -> false;
-            default -> (long) tokens * k < experts;
-        };
+    static boolean expertsById() {
+        String v = System.getProperty(EXPERTS_PROPERTY, "by-id");
+        if (!List.of("by-id", "all").contains(v))
+            throw new IllegalArgumentException("-D" + EXPERTS_PROPERTY + "=" + v + ": expected by-id or all");
+        return v.equals("by-id");
     }
 
-    /** {@value #EXPERTS_PROPERTY}: {@code auto} (the rule of {@link #expertsById}), {@code by-id} or {@code all}. */
+    /** {@value #EXPERTS_PROPERTY}: {@code by-id} (default) or {@code all} (every expert for every token; for comparisons). */
     static final String EXPERTS_PROPERTY = "rullama.gpu.experts";
-    private static final String EXPERT_PATH = expertPath(System.getProperty(EXPERTS_PROPERTY, "auto"));
-
-    static String expertPath(String v) {
-        if (!List.of("auto", "by-id", "all").contains(v))
-            throw new IllegalArgumentException("-D" + EXPERTS_PROPERTY + "=" + v + ": expected auto, by-id or all");
-        return v;
-    }
+    /** {@link #expertsById()} when the session was made (checked by {@code GpuLanguageModel.load} already). */
+    private final boolean expertsByIdRule = expertsById();
 
     private List<Rec> expertsByIdProgram(ExpertStacks st) throws RullamaException {
         int fe = config.expertFeedForwardLength(), k = config.expertUsedCount();

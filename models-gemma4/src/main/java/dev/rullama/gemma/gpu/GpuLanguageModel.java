@@ -55,32 +55,15 @@ import java.util.Map;
 public final class GpuLanguageModel implements LanguageModel {
     public static final String BUDGET_PROPERTY = "rullama.gpu.memoryBudget";
     public static final int DEFAULT_BUFFERS = 8;
-    /**
-     * Tokens one forward submit processes at most; longer prefills are split (sizes the activations and sliding rings).
-     * {@value #CHUNK_PROPERTY} (1..{@value #MAX_CHUNK}, default {@value #DEFAULT_CHUNK}) sets it for the process.
-     */
-    public static final int CHUNK;
+    /** Prefill tokens per submit: see {@link #chunkFor}. */
     public static final String CHUNK_PROPERTY = "rullama.gpu.chunk";
-    static final int DEFAULT_CHUNK = 64;
+    static final int DEFAULT_CHUNK = 256;
     static final int MAX_CHUNK = 1024;
-
-    static {
-        String v = System.getProperty(CHUNK_PROPERTY);
-        int c = DEFAULT_CHUNK;
-        if (v != null) {
-            try {
-                c = Integer.parseInt(v.trim());
-            } catch (NumberFormatException e) {
-                c = -1;
-            }
-            if (c < 1 || c > MAX_CHUNK)
-                throw new IllegalArgumentException("-D" + CHUNK_PROPERTY + "=" + v + ": expected a token count from 1 to " + MAX_CHUNK);
-        }
-        CHUNK = c;
-    }
 
     final Device device;
     final GemmaConfig config;
+    /** Tokens one forward submit processes at most; longer prefills are split (sizes the activations and sliding rings). */
+    final int chunk;
     final GemmaWeights weights;
     private final Map<GgufTensor, Tensor> uploaded = new IdentityHashMap<>();
     /** FFN gate tensor → one buffer holding the gate's bytes and then the up's (see {@link #uploadGateUp}). */
@@ -99,8 +82,10 @@ public final class GpuLanguageModel implements LanguageModel {
     private LoadProgress progress = LoadProgress.NONE;
     private long uploadedBytes;
 
-    private GpuLanguageModel(Device device, GemmaConfig config, GemmaWeights weights, long budget, long weightBytes) throws RullamaException {
+    private GpuLanguageModel(Device device, GemmaConfig config, GemmaWeights weights, long budget, long weightBytes, int chunk)
+            throws RullamaException {
         this.device = device;
+        this.chunk = chunk;
         this.config = config;
         this.weights = weights;
         this.budget = budget;
@@ -176,11 +161,13 @@ public final class GpuLanguageModel implements LanguageModel {
             wb += bytes;
         }
         ExpertStacks.logPaths(stacks, device.limits());
-        long need = wb + sessionBytes(config, maxContext);
+        int chunk = chunkFor(config.vocabSize(), device.limits());
+        ForwardPass.expertsById(); // a bad -Drullama.gpu.experts fails here, before any upload
+        long need = wb + sessionBytes(config, maxContext, chunk);
         if (need > budget)
             throw new OutOfDeviceMemoryException(String.format("the model needs about %.1f MiB on the GPU (weights %.1f MiB + KV cache and activations for a context of %d), more than the budget of %.1f MiB; try a smaller --ctx or a smaller quantization (budget: -D%s=bytes)",
                     need / 1048576.0, wb / 1048576.0, maxContext, budget / 1048576.0, BUDGET_PROPERTY));
-        GpuLanguageModel m = new GpuLanguageModel(device, config, w, budget, wb);
+        GpuLanguageModel m = new GpuLanguageModel(device, config, w, budget, wb, chunk);
         m.progress = progress;
         try {
             for (GemmaWeights.Layer l : w.layers()) m.uploadGateUp(l.ffnGate(), l.ffnUp());
@@ -260,30 +247,59 @@ public final class GpuLanguageModel implements LanguageModel {
         return sum;
     }
 
-    /** KV cache of {@code context} positions plus activations and logits, in bytes. */
-    static long sessionBytes(GemmaConfig c, int context) {
+    /**
+     * Prefill tokens per forward submit: {@value #CHUNK_PROPERTY} if set (1..{@value #MAX_CHUNK}), else
+     * {@value #DEFAULT_CHUNK}; lowered where the all-positions logits {@code [chunk][vocab]} would not fit one storage
+     * binding (128 MiB on lavapipe: 128 tokens for a 262144-token vocabulary). Longer chunks keep a large GPU busy in
+     * the prefill products (E2B pp512 on an H200: 862 t/s with 64, 1111 with 256); each costs
+     * {@code 4·chunk·(vocab + activations)} bytes per session.
+     */
+    static int chunkFor(int vocab, DeviceLimits limits) {
+        String v = System.getProperty(CHUNK_PROPERTY);
+        int c = DEFAULT_CHUNK;
+        if (v != null && !v.isBlank()) {
+            try {
+                c = Integer.parseInt(v.strip());
+            } catch (NumberFormatException e) {
+                c = -1;
+            }
+            if (c < 1 || c > MAX_CHUNK)
+                throw new IllegalArgumentException("-D" + CHUNK_PROPERTY + "=" + v + ": expected a token count from 1 to " + MAX_CHUNK);
+        }
+        long fit = Math.min(limits.maxStorageBufferBindingSize(), limits.maxBufferSize()) / (4L * Math.max(1, vocab));
+        return (int) Math.max(1, Math.min(c, fit));
+    }
+
+    /** KV cache of {@code context} positions plus activations and logits for {@code chunk}-token submits, in bytes. */
+    static long sessionBytes(GemmaConfig c, int context, int chunk) {
         long kv = 0;
         int maxQ = 0, maxKv = 0, maxF = 0;
         for (LayerConfig l : c.layers()) {
             maxQ = Math.max(maxQ, l.queryWidth());
             maxKv = Math.max(maxKv, l.kvWidth());
             maxF = Math.max(maxF, l.ffnWidth());
-            if (l.ownsKv()) kv += 2L * 4 * ring(l, context) * l.kvWidth();
+            if (l.ownsKv()) kv += 2L * 4 * ring(l, context, chunk) * l.kvWidth();
         }
         long d = c.embeddingLength();
         long lp = (long) c.blockCount() * c.perLayerInputLength();
-        long act = 4L * CHUNK * (4 * d + 3L * maxQ + 5L * maxKv + 2L * maxF + 4 * lp + 2L * c.perLayerInputLength());
+        long act = 4L * chunk * (4 * d + 3L * maxQ + 5L * maxKv + 2L * maxF + 4 * lp + 2L * c.perLayerInputLength());
         if (c.expertCount() > 0)
-            act += 4L * CHUNK * (6 * d + 2L * c.expertUsedCount() * c.expertFeedForwardLength() + c.expertCount() + 2L * c.expertUsedCount());
-        long logits = 4L * (CHUNK + 1) * c.vocabSize();
+            act += 4L * chunk * (6 * d + 2L * c.expertUsedCount() * c.expertFeedForwardLength() + c.expertCount() + 2L * c.expertUsedCount());
+        long logits = 4L * (chunk + 1) * c.vocabSize();
         return kv + act + logits;
     }
 
-    /** Slots of a layer's cache: a ring of window + CHUNK - 1 on sliding layers whose window is shorter than the context. */
-    static int ring(LayerConfig l, int context) {
+    /**
+     * Slots of a layer's cache: a ring of window + chunk - 1 (at most the context) on sliding layers whose window is
+     * shorter than the context.
+     */
+    static int ring(LayerConfig l, int context, int chunk) {
         if (!l.sliding() || l.window() >= context) return context;
-        return l.window() + CHUNK - 1;
+        return (int) Math.min(context, (long) l.window() + chunk - 1);
     }
+
+    /** Tokens per forward submit ({@link #chunkFor}). */
+    public int chunk() { return chunk; }
 
     private void uploadRaw(GgufTensor t) throws RullamaException {
         if (uploaded.containsKey(t)) return;
@@ -420,7 +436,7 @@ public final class GpuLanguageModel implements LanguageModel {
     /**
      * What a session's submits did so far, cumulative (difference two snapshots to measure a span).
      *
-     * @param steps           forward submits (one per decode token; one per chunk of {@value #CHUNK} prompt tokens)
+     * @param steps           forward submits (one per decode token; one per chunk of prompt tokens, see {@link #chunkFor})
      * @param dispatches      kernel dispatches recorded
      * @param encodeNanos     CPU time spent recording the submits' command batches (after the inputs were written,
      *                        until just before submit)
@@ -460,7 +476,7 @@ public final class GpuLanguageModel implements LanguageModel {
             if (contextLength <= 0) throw new IllegalArgumentException("context length " + contextLength);
             if (config.contextLength() > 0 && contextLength > config.contextLength())
                 throw new IllegalArgumentException("context length " + contextLength + " exceeds the model's trained " + config.contextLength());
-            long need = weightBytes + sessionBytes(config, contextLength);
+            long need = weightBytes + sessionBytes(config, contextLength, chunk);
             if (need > budget)
                 throw new OutOfDeviceMemoryException(String.format("a context of %d needs about %.1f MiB on the GPU with the weights, more than the budget of %.1f MiB; try a smaller --ctx or a smaller quantization",
                         contextLength, need / 1048576.0, budget / 1048576.0));

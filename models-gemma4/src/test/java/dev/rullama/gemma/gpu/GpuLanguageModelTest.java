@@ -127,8 +127,8 @@ class GpuLanguageModelTest {
     }
 
     /**
-     * A prompt longer than one submit ({@link GpuLanguageModel#CHUNK}) and enough greedy steps that the sliding layers'
-     * ring (window 4 + 63 slots) wraps: chunked prefill, ring KV writes and ring reads vs the reference.
+     * A prompt longer than one submit ({@link GpuLanguageModel#chunk()}) and enough greedy steps that the sliding layers'
+     * ring (window 4 + chunk − 1 slots) wraps: chunked prefill, ring KV writes and ring reads vs the reference.
      */
     @TestFactory
     Stream<DynamicNode> longerThanOneChunkAndTheRing() throws Exception {
@@ -139,22 +139,23 @@ class GpuLanguageModelTest {
                 out.add(DynamicTest.dynamicTest(variant + " " + backend, () -> {
                     Path dir = TestModels.fixture(variant);
                     int[] seq = new ObjectMapper().convertValue(new ObjectMapper().readTree(dir.resolve("tokens.json").toFile()).get("sequences").get(0), int[].class);
-                    int[] prompt = new int[70];
-                    for (int i = 0; i < prompt.length; i++) prompt[i] = seq[i % seq.length];
                     int steps = 24;
                     try (GgufFile f = GgufFile.open(dir.resolve("model-q8_0.gguf"))) {
                         GemmaConfig config = GemmaConfig.from(f);
                         ReferenceModel ref = ReferenceModel.load(f);
-                        Session rs = ref.newSession(128);
-                        float[] refLast = rs.prefill(prompt);
-                        int[] want = new int[steps];
-                        float[] z = refLast;
-                        for (int i = 0; i < steps; i++) {
-                            want[i] = argmax(z);
-                            if (i + 1 < steps) z = rs.decode(want[i]);
-                        }
-                        try (GpuLanguageModel gpu = GpuLanguageModel.load(f, config, devs.get(backend), 128)) {
-                            GpuLanguageModel.Session s = gpu.newSession(128);
+                        int context = 2 * GpuLanguageModel.chunkFor(config.vocabSize(), devs.get(backend).limits()) + steps;
+                        try (GpuLanguageModel gpu = GpuLanguageModel.load(f, config, devs.get(backend), context)) {
+                            int[] prompt = new int[gpu.chunk() + 6];
+                            for (int i = 0; i < prompt.length; i++) prompt[i] = seq[i % seq.length];
+                            Session rs = ref.newSession(context);
+                            float[] refLast = rs.prefill(prompt);
+                            int[] want = new int[steps];
+                            float[] z = refLast;
+                            for (int i = 0; i < steps; i++) {
+                                want[i] = argmax(z);
+                                if (i + 1 < steps) z = rs.decode(want[i]);
+                            }
+                            GpuLanguageModel.Session s = gpu.newSession(context);
                             float[] last = s.prefill(prompt);
                             double e = relL2(last, refLast);
                             int[] ours = new int[steps];
@@ -164,10 +165,11 @@ class GpuLanguageModelTest {
                                 if (i + 1 < steps) z = s.decode(ours[i]);
                             }
                             s.close();
-                            System.out.printf("%s %s 70-token prefill (2 submits) rel L2 %.2e, %d greedy steps to position %d%n",
-                                    backend, variant, e, steps, prompt.length + steps - 1);
+                            System.out.printf("%s %s %d-token prefill (2 submits of at most %d) rel L2 %.2e, %d greedy steps to position %d%n",
+                                    backend, variant, prompt.length, gpu.chunk(), e, steps, prompt.length + steps - 1);
                             assertTrue(e <= REL_L2, "prefill logits rel L2 " + e);
                             assertArrayEquals(want, ours, "greedy tokens past the ring");
+                            assertTrue(prompt.length + steps > 4 + gpu.chunk() - 1, "the ring wraps");
                         }
                     }
                 }));

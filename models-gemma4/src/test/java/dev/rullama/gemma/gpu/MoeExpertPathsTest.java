@@ -34,9 +34,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The two expert paths of {@code ForwardPass.experts} on the MoE fixtures (fused gate/up with {@code ffn_down_exps.scale};
- * legacy split gate/up with {@code ffn_gate_inp.per_expert_scale}), on every backend: decode takes the by-id path
- * (T·k = 2 < E = 4), prefill the all-experts path, and each path forced on the other's token counts agrees with it and
- * with the CPU reference. Tolerance: {@link GpuLanguageModelTest#REL_L2}, for the reason stated there — the paths differ
+ * legacy split gate/up with {@code ffn_gate_inp.per_expert_scale}), on every backend: decode and prefill take the by-id
+ * path by default, the all-experts path forced on the same tokens agrees with it, and both agree with the CPU
+ * reference. Tolerance: {@link GpuLanguageModelTest#REL_L2}, for the reason stated there — the paths differ
  * only in the order of f32 sums (the by-id down projection adds the k weighted slots inside one dot product; the
  * all-experts path adds the experts one at a time).
  *
@@ -47,7 +47,7 @@ class MoeExpertPathsTest {
     private static final List<String> MODELS = List.of("moe/model-q4_k_m.gguf", "moe/model-bf16.gguf", "moe-legacy/model-q4_k_m.gguf");
 
     @TestFactory
-    Stream<DynamicTest> decodeByIdPrefillAllExperts() {
+    Stream<DynamicTest> byIdByDefaultAndAllExpertsAgree() {
         Map<String, Device> devs = GpuLanguageModelTest.devices();
         List<DynamicTest> out = new ArrayList<>();
         if (devs.isEmpty()) {
@@ -67,8 +67,7 @@ class MoeExpertPathsTest {
             GemmaConfig config = GemmaConfig.from(f);
             float[][] want = GpuLanguageModelTest.reference(model, ReferenceModel.load(f), seq);
             int moeLayers = (int) config.layers().stream().filter(l -> l.moe()).count();
-            assertTrue(moeLayers > 0 && ForwardPass.expertsById(1, config.expertUsedCount(), config.expertCount())
-                    && !ForwardPass.expertsById(seq.length, config.expertUsedCount(), config.expertCount()), what + ": the fixture exercises both sides of the rule");
+            assertTrue(moeLayers > 0 && ForwardPass.expertsById(), what + ": MoE layers, and the default rule is by id");
             try (GpuLanguageModel gpu = GpuLanguageModel.load(f, config, device, 64)) {
                 for (int i = 0; i < config.blockCount(); i++) {
                     ExpertStacks st = gpu.expertStacks(i);
@@ -96,20 +95,21 @@ class MoeExpertPathsTest {
                 GpuLanguageModelTest.compare(what + " decode by id vs reference", byId, want, GpuLanguageModelTest.REL_L2);
                 GpuLanguageModelTest.compare(what + " decode by id vs all experts", byId, allExperts, GpuLanguageModelTest.REL_L2);
 
-                // prefill: all experts by the rule; then by id forced (several tokens per submit: x per token, T·k slots)
+                // prefill: by id by the rule (several tokens per submit: x per token, T·k slots); then all experts forced
                 float[][] prefillAll, prefillById;
                 try (GpuLanguageModel.Session s = gpu.newSession(64)) {
-                    prefillAll = s.forwardAll(seq);
-                    assertEquals(moeLayers, s.lastExpertLayersAll(), what + ": prefill computes every expert");
+                    prefillById = s.forwardAll(seq);
+                    assertEquals(moeLayers, s.lastExpertLayersById(), what + ": prefill computes the experts by id");
                 }
                 try (GpuLanguageModel.Session s = gpu.newSession(64)) {
-                    s.forceExpertPath(true);
-                    prefillById = s.forwardAll(seq);
-                    assertEquals(moeLayers, s.lastExpertLayersById(), what + ": forced by-id prefill");
+                    s.forceExpertPath(false);
+                    prefillAll = s.forwardAll(seq);
+                    assertEquals(moeLayers, s.lastExpertLayersAll(), what + ": forced all-experts prefill");
                 }
                 GpuLanguageModelTest.compare(what + " prefill all experts vs reference", prefillAll, want, GpuLanguageModelTest.REL_L2);
                 GpuLanguageModelTest.compare(what + " prefill by id vs reference", prefillById, want, GpuLanguageModelTest.REL_L2);
                 GpuLanguageModelTest.compare(what + " prefill (all experts) vs decode (by id)", prefillAll, byId, GpuLanguageModelTest.REL_L2);
+                GpuLanguageModelTest.compare(what + " prefill by id vs decode by id", prefillById, byId, GpuLanguageModelTest.REL_L2);
             }
         }
     }
