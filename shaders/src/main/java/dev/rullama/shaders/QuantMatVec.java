@@ -167,42 +167,6 @@ public final class QuantMatVec {
         return Grid.fold(rowTiles * Math.max(1, tokenTiles), limits);
     }
 
-    /** The register-tiled prefill kernel ({@code matmul_quant_tiled.wgsl}): 128 threads, 32 rows × 64 tokens per tile. */
-    public static final String TILED_MATMUL_FILE = "matmul_quant_tiled";
-    public static final int TILED_ROWS = 32, TILED_TOKENS = 64;
-    /** Workgroup memory the tiled kernel declares (two 16 KiB arrays). */
-    public static final int TILED_WORKGROUP_BYTES = 32768;
-    /** {@value #MATMUL_PROPERTY}: {@code auto} (tiled where the adapter has the workgroup memory), {@code tiled}, {@code simple}. */
-    public static final String MATMUL_PROPERTY = "rullama.gpu.matmul";
-
-    public static KernelSpec tiledMatmulSpec(GgmlType type) {
-        Map<String, Double> c = new HashMap<>(UnitLayout.of(type).constants());
-        return new KernelSpec("matmul_quant_tiled_" + type.name().toLowerCase(java.util.Locale.ROOT), WgslSource.load(TILED_MATMUL_FILE), "main", c,
-                List.of(new KernelSpec.Binding(0, "params", Access.UNIFORM), new KernelSpec.Binding(1, "W", Access.READ),
-                        new KernelSpec.Binding(2, "X", Access.READ), new KernelSpec.Binding(3, "Y", Access.READ_WRITE)));
-    }
-
-    /** The tiled prefill dispatch: one workgroup per tile of 32 rows × 64 tokens. */
-    public static Grid tiledMatmulGrid(long rows, int tokens, DeviceLimits limits) {
-        long rowTiles = (rows + TILED_ROWS - 1) / TILED_ROWS;
-        long tokenTiles = (tokens + TILED_TOKENS - 1) / TILED_TOKENS;
-        return Grid.fold(rowTiles * Math.max(1, tokenTiles), limits);
-    }
-
-    /**
-     * Whether prefill products use the tiled kernel: {@value #MATMUL_PROPERTY} = {@code tiled} or {@code simple}, else
-     * where the adapter offers {@value #TILED_WORKGROUP_BYTES} bytes of workgroup memory.
-     */
-    public static boolean tiledMatmul(DeviceLimits limits) {
-        String v = System.getProperty(MATMUL_PROPERTY, "auto");
-        return switch (v) {
-            case "tiled" -> true;
-            case "simple" -> false;
-            case "auto" -> limits.maxComputeWorkgroupStorageSize() >= TILED_WORKGROUP_BYTES;
-            default -> throw new IllegalArgumentException("-D" + MATMUL_PROPERTY + "=" + v + ": expected auto, tiled or simple");
-        };
-    }
-
     // ---- windows ----
 
     /** Bytes of one row as GGUF stores it. */
@@ -298,14 +262,13 @@ public final class QuantMatVec {
     public static WindowedMatVec bindMatmul(Device device, GgmlType type, long rows, long cols, Tensor w, Tensor x, Tensor y, int tokens,
                                             DeviceLimits planLimits) throws RullamaException {
         int wg = DEFAULT_MATMUL_WG;
-        boolean tiled = tiledMatmul(device.limits());
-        Kernel kernel = device.compile(tiled ? tiledMatmulSpec(type) : matmulSpec(type, wg));
+        Kernel kernel = device.compile(matmulSpec(type, wg));
         return bindWindows(device, type, rows, cols, w, x, y, planLimits, kernel,
                 win -> matmulParams(type, win.rows(), cols, win.firstRow(), tokens, rows),
-                win -> tiled ? tiledMatmulGrid(win.rows(), tokens, device.limits()) : matmulGrid(win.rows(), tokens, wg, device.limits()),
+                win -> matmulGrid(win.rows(), tokens, wg, device.limits()),
                 (dev, win, slot, t) -> {
                     dev.write(slot, matmulParams(type, win.rows(), cols, win.firstRow(), t, rows));
-                    return tiled ? tiledMatmulGrid(win.rows(), t, dev.limits()) : matmulGrid(win.rows(), t, wg, dev.limits());
+                    return matmulGrid(win.rows(), t, wg, dev.limits());
                 });
     }
 

@@ -71,12 +71,7 @@ public final class QuantMatVecCases {
             out.add(matMul(t, 1, be, 1, 64));
             out.add(matMul(t, 19, few, 5, 64));
             out.add(matMul(t, 33, plain ? 1001 : be == 256 ? 2048 : 49 * be, 21, 64));
-            // the tiled kernel: a partial tile; several row and token tiles with tails (two token tiles)
-            out.add(tiledMatMul(t, 19, few, 5));
-            out.add(tiledMatMul(t, 70, plain ? 1001 : be == 256 ? 2048 : 49 * be, 69));
         }
-        out.add(tiledMatMul(GgmlType.Q4_K, 40, 1536, 130));
-        out.add(tiledMatMul(GgmlType.Q8_0, 70_001, 32, 1));
         // the largest prefill tile (16 rows) and the default decode shapes at Gemma widths
         out.add(matMul(GgmlType.Q4_K, 40, 1536, 37, 256));
         out.add(matMul(GgmlType.F16, 17, 77, 16, 256));
@@ -176,24 +171,6 @@ public final class QuantMatVecCases {
                 float[] y = QuantMatVec.referenceMatmul(type, MemorySegment.ofArray(w), rows, cols, x, tokens);
                 return new Prepared(List.of(QuantMatVec.matmulParams(type, rows, cols, 0, tokens, rows), RandomWeights.words(w),
                         KernelCase.bits(x), new int[tokens * rows]), QuantMatVec.matmulGrid(rows, tokens, wg, limits), Map.of(3, y));
-            }
-        };
-    }
-
-    /** The register-tiled prefill kernel at the same tolerance (f32 sums; half-chunks of 64 products summed in order). */
-    public static KernelCase tiledMatMul(GgmlType type, int rows, int cols, int tokens) {
-        return new KernelCase() {
-            public String kernel() { return spec().name(); }
-            public String shape() { return "rows=" + rows + " cols=" + cols + " tokens=" + tokens; }
-            public String dtype() { return type.name(); }
-            public Tolerance tolerance() { return SUM_F32; }
-            public KernelSpec spec() { return QuantMatVec.tiledMatmulSpec(type); }
-            public Prepared prepare(Random r, DeviceLimits limits) {
-                byte[] w = RandomWeights.of(type, rows, cols, Scales.MODERATE, r);
-                float[] x = alignedWithRow0(type, w, cols, KernelCase.randomFloats(r, tokens * cols, 1f));
-                float[] y = QuantMatVec.referenceMatmul(type, MemorySegment.ofArray(w), rows, cols, x, tokens);
-                return new Prepared(List.of(QuantMatVec.matmulParams(type, rows, cols, 0, tokens, rows), RandomWeights.words(w),
-                        KernelCase.bits(x), new int[tokens * rows]), QuantMatVec.tiledMatmulGrid(rows, tokens, limits), Map.of(3, y));
             }
         };
     }
