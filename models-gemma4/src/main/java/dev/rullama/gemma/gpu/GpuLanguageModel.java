@@ -289,13 +289,10 @@ public final class GpuLanguageModel implements LanguageModel {
         return kv + act + logits;
     }
 
-    /**
-     * Slots of a layer's cache: a ring of window + chunk - 1 (at most the context) on sliding layers whose window is
-     * shorter than the context.
-     */
+    /** Slots of a layer's cache: a ring of window + chunk - 1 on sliding layers whose window is shorter than the context. */
     static int ring(LayerConfig l, int context, int chunk) {
         if (!l.sliding() || l.window() >= context) return context;
-        return (int) Math.min(context, (long) l.window() + chunk - 1);
+        return l.window() + chunk - 1; // may exceed the context: a batch of chunk tokens still needs window - 1 older keys
     }
 
     /** Tokens per forward submit ({@link #chunkFor}). */
