@@ -75,7 +75,9 @@ final class ForwardPass implements AutoCloseable {
     private long stepWeightBytes, stepUploadBytes;
 
     // activations
-    private final Tensor step, ids, x, h, q, qn, k, v, attn, ao, gate, up, f, hLast, logits, logitsAll, argPart, token;
+    private final Tensor step, ids, x, h, q, qn, k, v, attn, ao, gate, up, f, hLast, logits, argPart, token;
+    /** Every position's logits [chunk][vocab]: made by the first {@link #forwardAll} (only eval needs them). */
+    private Tensor logitsAll;
     private Tensor plTok, plProj, plNorm, plByLayer, plGate;
 
     /** The per-token program: ops recorded in order for a batch of T tokens. */
@@ -128,7 +130,6 @@ final class ForwardPass implements AutoCloseable {
         f = f32("f", (long) c * d);
         hLast = f32("h_last", d);
         logits = f32("logits", vocab);
-        logitsAll = f32("logits_all", (long) c * vocab);
         int groups = Argmax.groups(vocab, ARGMAX_WG);
         argPart = t("argmax_part", DType.U32, 2L * groups);
         token = t("token", DType.U32, 4);
@@ -166,9 +167,6 @@ final class ForwardPass implements AutoCloseable {
             }
         });
         if (config.finalLogitSoftcap() > 0) headLast.add(elementwise(Elementwise.Op.SOFTCAP, model.dummy, logits, T -> vocab, config.finalLogitSoftcap()));
-        headAll.add(matmulOnly(head, h, logitsAll));
-        if (config.finalLogitSoftcap() > 0)
-            headAll.add(elementwise(Elementwise.Op.SOFTCAP, model.dummy, logitsAll, T -> T * vocab, config.finalLogitSoftcap()));
         Tensor argParams = t("argmax.params", DType.U32, 4);
         device.write(argParams, Argmax.params(vocab, groups));
         BoundKernel ap = bind(Argmax.partialSpec(ARGMAX_WG), argParams, logits, argPart, token);
@@ -740,6 +738,12 @@ final class ForwardPass implements AutoCloseable {
 
     float[][] forwardAll(int[] tokens) throws RullamaException {
         int vocab = config.vocabSize();
+        if (logitsAll == null) {
+            logitsAll = f32("logits_all", (long) chunk * vocab);
+            headAll.add(matmulOnly(weights.lmHead(), h, logitsAll));
+            if (config.finalLogitSoftcap() > 0)
+                headAll.add(elementwise(Elementwise.Op.SOFTCAP, model.dummy, logitsAll, T -> T * vocab, config.finalLogitSoftcap()));
+        }
         float[][] out = new float[tokens.length][];
         for (int from = 0; from < tokens.length; from += chunk) {
             int n = Math.min(chunk, tokens.length - from);

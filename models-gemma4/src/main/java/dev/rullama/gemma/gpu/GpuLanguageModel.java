@@ -251,8 +251,8 @@ public final class GpuLanguageModel implements LanguageModel {
      * Prefill tokens per forward submit: {@value #CHUNK_PROPERTY} if set (1..{@value #MAX_CHUNK}), else
      * {@value #DEFAULT_CHUNK}; lowered where the all-positions logits {@code [chunk][vocab]} would not fit one storage
      * binding (128 MiB on lavapipe: 128 tokens for a 262144-token vocabulary). Longer chunks keep a large GPU busy in
-     * the prefill products (E2B pp512 on an H200: 862 t/s with 64, 1111 with 256); each costs
-     * {@code 4·chunk·(vocab + activations)} bytes per session.
+     * the prefill products (E2B pp512 on an H200: 862 t/s with 64, 1111 with 256). A session's activations grow with it,
+     * and a session that evaluates every position ({@code eval}) also holds {@code 4·chunk·vocab} bytes of logits.
      */
     static int chunkFor(int vocab, DeviceLimits limits) {
         String v = System.getProperty(CHUNK_PROPERTY);
@@ -270,7 +270,10 @@ public final class GpuLanguageModel implements LanguageModel {
         return (int) Math.max(1, Math.min(c, fit));
     }
 
-    /** KV cache of {@code context} positions plus activations and logits for {@code chunk}-token submits, in bytes. */
+    /**
+     * KV cache of {@code context} positions plus activations and logits for {@code chunk}-token submits, in bytes (the
+     * all-positions logits included, which only an evaluating session allocates).
+     */
     static long sessionBytes(GemmaConfig c, int context, int chunk) {
         long kv = 0;
         int maxQ = 0, maxKv = 0, maxF = 0;
