@@ -169,8 +169,13 @@ FIXTURES="$ROOT/models-gemma4/src/test/resources/fixtures"
 PARKED="$ROOT/.pack/parked-fixtures"
 case "${1:-}" in
   pack) pack ;;
-  park) [ -d "$FIXTURES" ] && mkdir -p "$PACK" && mv "$FIXTURES" "$PARKED" && echo "fixtures parked in $PARKED (not sent)";;
-  unpark) [ -d "$PARKED" ] && mv "$PARKED" "$FIXTURES" && echo "fixtures restored";;
+  # skip-worktree while parked, so that a `git add -A` in between does not stage the fixtures' deletion
+  park) [ -d "$FIXTURES" ] && mkdir -p "$PACK" && mv "$FIXTURES" "$PARKED" \
+          && git -C "$ROOT" ls-files -z -- "$FIXTURES" | xargs -0 -r git -C "$ROOT" update-index --skip-worktree \
+          && echo "fixtures parked in $PARKED (not sent; scripts/gpu.sh unpark brings them back)";;
+  unpark) [ -d "$PARKED" ] && mv "$PARKED" "$FIXTURES" \
+          && git -C "$ROOT" ls-files -z -- "$FIXTURES" | xargs -0 -r git -C "$ROOT" update-index --no-skip-worktree \
+          && echo "fixtures restored";;
   remote) shift; remote "$@" ;;
   pack-llamacpp) pack_llamacpp ;;
   remote-build-llamacpp) remote_build_llamacpp ;;
