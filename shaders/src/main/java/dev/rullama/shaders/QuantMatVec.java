@@ -85,7 +85,22 @@ public final class QuantMatVec {
         return spec(type, tpr, Math.max(DEFAULT_WG, tpr), 1, true);
     }
 
+    /**
+     * The gated decode kernel: {@code y[r] = gelu_tanh(W_r·x) · y[r]}, y holding the multiplier on entry (Gemma 4's
+     * per-layer-input gate in one dispatch instead of the product and an elementwise GeGLU).
+     */
+    public static KernelSpec geluMulSpec(GgmlType type, long cols) {
+        int tpr = defaultThreadsPerRow(type, cols);
+        return spec(type, tpr, Math.max(DEFAULT_WG, tpr), 1, Epilogue.GELU_MUL);
+    }
+
+    private enum Epilogue { NONE, GLU, GELU_MUL }
+
     private static KernelSpec spec(GgmlType type, int threadsPerRow, int workgroupSize, int rowsPerThread, boolean glu) {
+        return spec(type, threadsPerRow, workgroupSize, rowsPerThread, glu ? Epilogue.GLU : Epilogue.NONE);
+    }
+
+    private static KernelSpec spec(GgmlType type, int threadsPerRow, int workgroupSize, int rowsPerThread, Epilogue epilogue) {
         if (Integer.bitCount(threadsPerRow) != 1 || workgroupSize % threadsPerRow != 0)
             throw new IllegalArgumentException("threads per row " + threadsPerRow + " must be a power of two dividing the workgroup size " + workgroupSize);
         if (rowsPerThread != 1 && rowsPerThread != 2) throw new IllegalArgumentException("rows per thread must be 1 or 2, not " + rowsPerThread);
@@ -94,8 +109,14 @@ public final class QuantMatVec {
         c.put("WG", (double) workgroupSize);
         c.put("TPR", (double) threadsPerRow);
         c.put("RPT", (double) rowsPerThread);
-        if (glu) c.put("GLU", 1.0);
-        return new KernelSpec((glu ? "matvec_geglu_" : "matvec_quant_") + type.name().toLowerCase(java.util.Locale.ROOT), WgslSource.load(FILE), "main", c,
+        if (epilogue == Epilogue.GLU) c.put("GLU", 1.0);
+        if (epilogue == Epilogue.GELU_MUL) c.put("GELU_MUL", 1.0);
+        String prefix = switch (epilogue) {
+            case NONE -> "matvec_quant_";
+            case GLU -> "matvec_geglu_";
+            case GELU_MUL -> "matvec_gelu_mul_";
+        };
+        return new KernelSpec(prefix + type.name().toLowerCase(java.util.Locale.ROOT), WgslSource.load(FILE), "main", c,
                 List.of(new KernelSpec.Binding(0, "params", Access.UNIFORM), new KernelSpec.Binding(1, "W", Access.READ),
                         new KernelSpec.Binding(2, "x", Access.READ), new KernelSpec.Binding(3, "y", Access.READ_WRITE)));
     }
@@ -240,6 +261,24 @@ public final class QuantMatVec {
         Kernel kernel = device.compile(spec);
         return bindWindows(device, type, 2 * rows, cols, pair, x, y, device.limits(), kernel,
                 win -> gluParams(type, rows, cols), win -> grid(rows, tpr, wg, device.limits()), null);
+    }
+
+    /**
+     * Binds the gated decode product over {@code w} ({@code rows × cols}): {@code y[r] = gelu_tanh(W_r·x)·y[r]}, y
+     * holding the multiplier when it runs. Windowed like {@link #bind}.
+     */
+    public static WindowedMatVec bindGeluMul(Device device, GgmlType type, long rows, long cols, Tensor w, Tensor x, Tensor y) throws RullamaException {
+        KernelSpec spec = geluMulSpec(type, cols);
+        int tpr = (int) (double) spec.constants().get("TPR"), wg = (int) (double) spec.constants().get("WG");
+        Kernel kernel = device.compile(spec);
+        return bindWindows(device, type, rows, cols, w, x, y, device.limits(), kernel,
+                win -> params(type, win.rows(), cols, win.firstRow()), win -> grid(win.rows(), tpr, wg, device.limits()), null);
+    }
+
+    /** Reference of the gated product: {@code gelu_tanh(W·x) ⊙ multiplier}. */
+    public static float[] referenceGeluMul(GgmlType type, MemorySegment w, int rows, int cols, float[] x, float[] multiplier) {
+        return dev.rullama.shaders.ops.Elementwise.reference(dev.rullama.shaders.ops.Elementwise.Op.GEGLU,
+                reference(type, w, rows, cols, x), multiplier, 0f);
     }
 
     /** Reference of the GeGLU product: gate rows then up rows in {@code pair}. */

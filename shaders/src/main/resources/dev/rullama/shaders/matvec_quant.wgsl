@@ -23,7 +23,10 @@
 // both with x and writes y[row_base + r] = gelu_tanh(gate_r . x) * (up_r . x), gelu_tanh as in elementwise.wgsl
 // (gelu.wgsl). Needs RPT = 1 and the whole pair in one binding (no windows).
 //
-// Overrides: WG, TPR, RPT, GLU and the block layout (QTYPE, BLOCK_ELEMS, BLOCK_BYTES, UNITS, TAIL), all set by
+// GELU_MUL (gated epilogue, one dispatch for a product and its gate): y holds a multiplier on entry and each row
+// becomes y[row_base + r] = gelu_tanh(W_r . x) * y[row_base + r] (Gemma 4's per-layer-input gate, spec §3.3).
+//
+// Overrides: WG, TPR, RPT, GLU, GELU_MUL and the block layout (QTYPE, BLOCK_ELEMS, BLOCK_BYTES, UNITS, TAIL), all set by
 // dev.rullama.shaders.QuantMatVec; UNROLL keeps its default.
 
 struct Params {
@@ -52,6 +55,7 @@ override TAIL: bool;
 override UNROLL: u32 = 4u;  // work items per loop step and thread
 override RPT: u32 = 1u;     // rows per thread, 1 or 2
 override GLU: bool = false;
+override GELU_MUL: bool = false;
 
 var<workgroup> partial: array<f32, WG>;
 var<workgroup> partial2: array<f32, WG>;
@@ -105,9 +109,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>,
         return;
     }
     if (lane == 0u && r < p.rows) {
-        y[p.row_base + r] = partial[lid];
-        if (second) {
-            y[p.row_base + r + 1u] = partial2[lid];
+        let i = p.row_base + r;
+        if (GELU_MUL) {
+            y[i] = gelu_tanh(partial[lid]) * y[i];
+            if (second) {
+                y[i + 1u] = gelu_tanh(partial2[lid]) * y[i + 1u];
+            }
+        } else {
+            y[i] = partial[lid];
+            if (second) {
+                y[i + 1u] = partial2[lid];
+            }
         }
     }
 }

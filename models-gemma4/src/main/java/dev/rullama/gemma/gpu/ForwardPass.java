@@ -408,16 +408,46 @@ final class ForwardPass implements AutoCloseable {
             GemmaWeights.PerLayerBlock pl = w.perLayer();
             int p = config.perLayerInputLength();
             program.add(addRmsNorm(f, postFfw, next, null, h, d)); // y unused: the PLE block changes x again
-            program.add(matmul(pl.inputGate(), x, plGate));
             Tensor mine = plByLayer.window((long) l.index() * chunk * p * 4, DType.F32, (long) chunk * p);
-            Rec batched = elementwise(Elementwise.Op.GEGLU, mine, plGate, T -> T * p, 0);
-            Rec direct = pleDirect ? elementwise(Elementwise.Op.GEGLU, plNorm.window((long) l.index() * p * 4, DType.F32, p), plGate, T -> p, 0) : null;
-            program.add((b, T) -> (T == 1 && direct != null ? direct : batched).record(b, T));
-            program.add(matmul(pl.projection(), plGate, f));
+            Rec pleGateMm = matmul(pl.inputGate(), x, plGate), pleProjMm = matmul(pl.projection(), plGate, f);
+            Rec pleGeglu = elementwise(Elementwise.Op.GEGLU, mine, plGate, T -> T * p, 0);
+            // decode reads the layer's slice of plNorm in place (perLayerInputs skips the regrouping copies then)
+            Rec pleGegluDirect = pleDirect ? elementwise(Elementwise.Op.GEGLU, plNorm.window((long) l.index() * p * 4, DType.F32, p), plGate, T -> p, 0) : null;
+            List<Rec> gated = pleDirect && !Boolean.getBoolean(SPLIT_PLE_GATE_PROPERTY) ? pleGateDecode(pl, l.index()) : null;
+            program.add((b, T) -> {
+                if (T == 1 && gated != null) {
+                    for (Rec r : gated) r.record(b, T);
+                } else {
+                    pleGateMm.record(b, T);
+                    (T == 1 && pleGegluDirect != null ? pleGegluDirect : pleGeglu).record(b, T);
+                    pleProjMm.record(b, T);
+                }
+            });
             program.add(addRmsNorm(f, model.vector("ple_post_norm" + li, pl.postNorm()), next, layerScale, h, d));
         } else {
             program.add(addRmsNorm(f, postFfw, next, layerScale, h, d));
         }
+    }
+
+    /** {@value #SPLIT_PLE_GATE_PROPERTY}=true: decode runs the PLE gate as product + GeGLU (3 dispatches; comparisons). */
+    static final String SPLIT_PLE_GATE_PROPERTY = "rullama.gpu.splitPleGate";
+
+    /**
+     * §3.3 in decode, 2 dispatches: {@code gelu(gate·x) ⊙ ple_l} written over layer l's slice of {@code plNorm} by the
+     * gated product ({@link QuantMatVec#bindGeluMul}; the slice is this layer's alone), then the projection reads it.
+     */
+    private List<Rec> pleGateDecode(GemmaWeights.PerLayerBlock pl, int layer) throws RullamaException {
+        int p = config.perLayerInputLength();
+        Tensor slice = plNorm.window((long) layer * p * 4, DType.F32, p);
+        WeightMatrix g = pl.inputGate();
+        WindowedMatVec gated = QuantMatVec.bindGeluMul(device, g.tensor().type(), g.rows(), g.cols(), model.raw(g), x, slice);
+        owned.add(gated);
+        long gateBytes = GpuLanguageModel.matrixBytes(g);
+        Rec gate = (b, T) -> {
+            gated.record(b);
+            stepWeightBytes += gateBytes;
+        };
+        return List.of(gate, matvecOnly(pl.projection(), slice, f));
     }
 
     private Tensor moeM1, moeZ, moeU, moeLogits, moeIds, moeWeights, moeGate, moeUp, moeY, moeAcc, moeInvSqrtD;

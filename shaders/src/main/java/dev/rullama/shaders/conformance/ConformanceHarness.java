@@ -49,7 +49,7 @@ public final class ConformanceHarness {
                 tensors.add(t);
                 int[] init = new int[words.length + guard];
                 java.util.Arrays.fill(init, POISON);
-                if (b.access() != Access.READ_WRITE) System.arraycopy(words, 0, init, 0, words.length);
+                if (b.access() != Access.READ_WRITE || p.initialized().contains(b.index())) System.arraycopy(words, 0, init, 0, words.length);
                 device.write(t, init);
             }
             Kernel kernel = device.compile(spec);

@@ -28,12 +28,18 @@ public interface KernelCase {
     Prepared prepare(Random random, DeviceLimits limits);
 
     /**
-     * @param bindings per binding, in binding order: the words to upload (READ, UNIFORM) or an array of the
-     *                 output's length whose contents are ignored (READ_WRITE: poisoned before the run)
-     * @param grid     the dispatch
-     * @param expected binding index of each output → the reference result
+     * @param bindings    per binding, in binding order: the words to upload (READ, UNIFORM) or an array of the
+     *                    output's length whose contents are ignored (READ_WRITE: poisoned before the run)
+     * @param grid        the dispatch
+     * @param expected    binding index of each output → the reference result
+     * @param initialized READ_WRITE bindings that start with their given words instead of the poison (an output the
+     *                    kernel reads before it writes it); its guard words are still poisoned
      */
-    record Prepared(List<int[]> bindings, Grid grid, Map<Integer, float[]> expected) {}
+    record Prepared(List<int[]> bindings, Grid grid, Map<Integer, float[]> expected, java.util.Set<Integer> initialized) {
+        Prepared(List<int[]> bindings, Grid grid, Map<Integer, float[]> expected) {
+            this(bindings, grid, expected, java.util.Set.of());
+        }
+    }
 
     static int[] bits(float[] values) {
         int[] out = new int[values.length];

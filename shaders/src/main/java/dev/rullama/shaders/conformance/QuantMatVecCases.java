@@ -89,6 +89,12 @@ public final class QuantMatVecCases {
         out.add(matVecGlu(GgmlType.Q4_0, 5, 64));
         out.add(matVecGlu(GgmlType.BF16, 7, 257));
         out.add(matVecGlu(GgmlType.F32, 3, 100));
+        // the gated epilogue (y read as the multiplier, then written): Gemma 4's per-layer-input gate (256 rows) at
+        // E2B's width in the types Ollama gives it, and tails
+        out.add(matVecGeluMul(GgmlType.BF16, 256, 1536));
+        out.add(matVecGeluMul(GgmlType.Q4_K, 37, 512));
+        out.add(matVecGeluMul(GgmlType.Q8_0, 9, 96));
+        out.add(matVecGeluMul(GgmlType.F32, 3, 100));
         // more than 65535 workgroups: the dispatch is folded into two dimensions
         out.add(matVec(GgmlType.Q4_0, 70_001, 32, 4, 4, Scales.MODERATE));
         out.add(matVec(GgmlType.MXFP4, 280_001, 32, 4, 16, Scales.MODERATE));
@@ -152,6 +158,33 @@ public final class QuantMatVecCases {
             }
         };
     }
+
+    /** {@code y = gelu_tanh(W·x) ⊙ y}: y starts as random multipliers (an initialized read-write binding). */
+    public static KernelCase matVecGeluMul(GgmlType type, int rows, int cols) {
+        return new KernelCase() {
+            public String kernel() { return spec().name(); }
+            public String shape() { return "rows=" + rows + " cols=" + cols; }
+            public String dtype() { return type.name(); }
+            public Tolerance tolerance() { return GELU_MUL_F32; }
+            public KernelSpec spec() { return QuantMatVec.geluMulSpec(type, cols); }
+            public Prepared prepare(Random r, DeviceLimits limits) {
+                byte[] w = RandomWeights.of(type, rows, cols, Scales.MODERATE, r);
+                float[] x = alignedWithRow0(type, w, cols, KernelCase.randomFloats(r, cols, 1f));
+                float[] m = KernelCase.randomFloats(r, rows, 2f);
+                m[0] = 2f; // keeps output 0 large (see alignedWithRow0)
+                float[] y = QuantMatVec.referenceGeluMul(type, MemorySegment.ofArray(w), rows, cols, x, m);
+                KernelSpec s = spec();
+                int tpr = (int) (double) s.constants().get("TPR"), wg = (int) (double) s.constants().get("WG");
+                return new Prepared(List.of(QuantMatVec.params(type, rows, cols, 0), RandomWeights.words(w), KernelCase.bits(x), KernelCase.bits(m)),
+                        QuantMatVec.grid(rows, tpr, wg, limits), Map.of(3, y), java.util.Set.of(3));
+            }
+        };
+    }
+
+    /** One f32 dot product (SUM_F32) through GELU (1e-6), times a multiplier read exactly. */
+    public static final Tolerance GELU_MUL_F32 = new Tolerance(3e-5,
+            "one f32 dot product in another order than the double reference (2e-5, n <= 16384) through GELU's f32 exp "
+                    + "and division (1e-6), times an exact multiplier");
 
     /** Two f32 dot products (SUM_F32 each) through GELU (a few f32 operations, 1e-6) and a product. */
     public static final Tolerance GLU_F32 = new Tolerance(5e-5,
