@@ -73,7 +73,7 @@ public final class QuantMatVec {
 
     /** As {@link #spec(GgmlType, int, int)} with {@code rowsPerThread} (1 or 2) rows per thread sharing their x loads. */
     public static KernelSpec spec(GgmlType type, int threadsPerRow, int workgroupSize, int rowsPerThread) {
-        return spec(type, threadsPerRow, workgroupSize, rowsPerThread, false);
+        return spec(type, threadsPerRow, workgroupSize, rowsPerThread, Epilogue.NONE);
     }
 
     /**
@@ -82,7 +82,7 @@ public final class QuantMatVec {
      */
     public static KernelSpec gluSpec(GgmlType type, long cols) {
         int tpr = defaultThreadsPerRow(type, cols);
-        return spec(type, tpr, Math.max(DEFAULT_WG, tpr), 1, true);
+        return spec(type, tpr, Math.max(DEFAULT_WG, tpr), 1, Epilogue.GLU);
     }
 
     /**
@@ -95,10 +95,6 @@ public final class QuantMatVec {
     }
 
     private enum Epilogue { NONE, GLU, GELU_MUL }
-
-    private static KernelSpec spec(GgmlType type, int threadsPerRow, int workgroupSize, int rowsPerThread, boolean glu) {
-        return spec(type, threadsPerRow, workgroupSize, rowsPerThread, glu ? Epilogue.GLU : Epilogue.NONE);
-    }
 
     private static KernelSpec spec(GgmlType type, int threadsPerRow, int workgroupSize, int rowsPerThread, Epilogue epilogue) {
         if (Integer.bitCount(threadsPerRow) != 1 || workgroupSize % threadsPerRow != 0)
