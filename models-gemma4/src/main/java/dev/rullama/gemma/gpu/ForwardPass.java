@@ -69,9 +69,22 @@ final class ForwardPass implements AutoCloseable {
      * Dispatches per submit within one forward step ({@value #SUBMIT_EVERY_PROPERTY}, default {@value #DEFAULT_SUBMIT_EVERY};
      * 0: one submit per step). Several submits let the GPU run the first layers while the rest are still recorded.
      */
-    private final int submitEvery = Integer.getInteger(SUBMIT_EVERY_PROPERTY, DEFAULT_SUBMIT_EVERY);
+    private final int submitEvery = submitEvery();
     static final String SUBMIT_EVERY_PROPERTY = "rullama.gpu.submitEvery";
     static final int DEFAULT_SUBMIT_EVERY = 64;
+
+    static int submitEvery() {
+        String v = System.getProperty(SUBMIT_EVERY_PROPERTY);
+        if (v == null || v.isBlank()) return DEFAULT_SUBMIT_EVERY;
+        int n;
+        try {
+            n = Integer.parseInt(v.strip());
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 0) throw new IllegalArgumentException("-D" + SUBMIT_EVERY_PROPERTY + "=" + v + ": expected 0 (one submit per step) or a dispatch count");
+        return n;
+    }
     private long stepWeightBytes, stepUploadBytes;
 
     // activations

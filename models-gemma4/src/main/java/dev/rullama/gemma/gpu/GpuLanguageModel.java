@@ -162,7 +162,8 @@ public final class GpuLanguageModel implements LanguageModel {
         }
         ExpertStacks.logPaths(stacks, device.limits());
         int chunk = chunkFor(config.vocabSize(), device.limits());
-        ForwardPass.expertsById(); // a bad -Drullama.gpu.experts fails here, before any upload
+        ForwardPass.expertsById(); // a bad -Drullama.gpu.experts or .submitEvery fails here, before any upload
+        ForwardPass.submitEvery();
         long need = wb + sessionBytes(config, maxContext, chunk);
         if (need > budget)
             throw new OutOfDeviceMemoryException(String.format("the model needs about %.1f MiB on the GPU (weights %.1f MiB + KV cache and activations for a context of %d), more than the budget of %.1f MiB; try a smaller --ctx or a smaller quantization (budget: -D%s=bytes)",
@@ -184,7 +185,16 @@ public final class GpuLanguageModel implements LanguageModel {
     /** The memory budget: {@value #BUDGET_PROPERTY} if set, else {@value #DEFAULT_BUFFERS} × maxBufferSize. */
     public static long budgetBytes(DeviceLimits limits) {
         String p = System.getProperty(BUDGET_PROPERTY);
-        if (p != null && !p.isBlank()) return Long.parseLong(p.strip());
+        if (p != null && !p.isBlank()) {
+            long v;
+            try {
+                v = Long.parseLong(p.strip());
+            } catch (NumberFormatException e) {
+                v = -1;
+            }
+            if (v <= 0) throw new IllegalArgumentException("-D" + BUDGET_PROPERTY + "=" + p + ": expected a positive number of bytes");
+            return v;
+        }
         long b = limits.maxBufferSize();
         return b > Long.MAX_VALUE / DEFAULT_BUFFERS ? Long.MAX_VALUE : b * DEFAULT_BUFFERS;
     }
