@@ -74,16 +74,8 @@ final class ForwardPass implements AutoCloseable {
     static final int DEFAULT_SUBMIT_EVERY = 64;
 
     static int submitEvery() {
-        String v = System.getProperty(SUBMIT_EVERY_PROPERTY);
-        if (v == null || v.isBlank()) return DEFAULT_SUBMIT_EVERY;
-        int n;
-        try {
-            n = Integer.parseInt(v.strip());
-        } catch (NumberFormatException e) {
-            n = -1;
-        }
-        if (n < 0) throw new IllegalArgumentException("-D" + SUBMIT_EVERY_PROPERTY + "=" + v + ": expected 0 (one submit per step) or a dispatch count");
-        return n;
+        return (int) GpuLanguageModel.numberProperty(SUBMIT_EVERY_PROPERTY, DEFAULT_SUBMIT_EVERY, 0, Integer.MAX_VALUE,
+                "0 (one submit per step) or a dispatch count");
     }
     private long stepWeightBytes, stepUploadBytes;
 

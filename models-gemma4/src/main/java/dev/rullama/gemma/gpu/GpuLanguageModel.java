@@ -184,19 +184,25 @@ public final class GpuLanguageModel implements LanguageModel {
 
     /** The memory budget: {@value #BUDGET_PROPERTY} if set, else {@value #DEFAULT_BUFFERS} × maxBufferSize. */
     public static long budgetBytes(DeviceLimits limits) {
-        String p = System.getProperty(BUDGET_PROPERTY);
-        if (p != null && !p.isBlank()) {
-            long v;
-            try {
-                v = Long.parseLong(p.strip());
-            } catch (NumberFormatException e) {
-                v = -1;
-            }
-            if (v <= 0) throw new IllegalArgumentException("-D" + BUDGET_PROPERTY + "=" + p + ": expected a positive number of bytes");
-            return v;
-        }
         long b = limits.maxBufferSize();
-        return b > Long.MAX_VALUE / DEFAULT_BUFFERS ? Long.MAX_VALUE : b * DEFAULT_BUFFERS;
+        long fallback = b > Long.MAX_VALUE / DEFAULT_BUFFERS ? Long.MAX_VALUE : b * DEFAULT_BUFFERS;
+        return numberProperty(BUDGET_PROPERTY, fallback, 1, Long.MAX_VALUE, "a positive number of bytes");
+    }
+
+    /**
+     * A numeric {@code -D} tuning property: {@code fallback} when unset or blank, else a whole number from {@code min} to
+     * {@code max}; anything else is a one-line error naming the property, its value and what it {@code expected}.
+     */
+    static long numberProperty(String name, long fallback, long min, long max, String expected) {
+        String v = System.getProperty(name);
+        if (v == null || v.isBlank()) return fallback;
+        try {
+            long n = Long.parseLong(v.strip());
+            if (n >= min && n <= max) return n;
+        } catch (NumberFormatException e) {
+            // reported below, with the property's name
+        }
+        throw new IllegalArgumentException("-D" + name + "=" + v + ": expected " + expected);
     }
 
     /** Every matrix that lives on the GPU (the per-layer token table of E models stays in the file). */
@@ -265,17 +271,7 @@ public final class GpuLanguageModel implements LanguageModel {
      * and a session that evaluates every position ({@code eval}) also holds {@code 4·chunk·vocab} bytes of logits.
      */
     static int chunkFor(int vocab, DeviceLimits limits) {
-        String v = System.getProperty(CHUNK_PROPERTY);
-        int c = DEFAULT_CHUNK;
-        if (v != null && !v.isBlank()) {
-            try {
-                c = Integer.parseInt(v.strip());
-            } catch (NumberFormatException e) {
-                c = -1;
-            }
-            if (c < 1 || c > MAX_CHUNK)
-                throw new IllegalArgumentException("-D" + CHUNK_PROPERTY + "=" + v + ": expected a token count from 1 to " + MAX_CHUNK);
-        }
+        long c = numberProperty(CHUNK_PROPERTY, DEFAULT_CHUNK, 1, MAX_CHUNK, "a token count from 1 to " + MAX_CHUNK);
         long fit = Math.min(limits.maxStorageBufferBindingSize(), limits.maxBufferSize()) / (4L * Math.max(1, vocab));
         return (int) Math.max(1, Math.min(c, fit));
     }
