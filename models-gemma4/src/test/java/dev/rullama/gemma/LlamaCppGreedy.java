@@ -34,6 +34,13 @@ public record LlamaCppGreedy(List<Run> runs) {
     /** One greedy step: llama.cpp's five largest logits, best first. */
     public record Step(int[] topIds, double[] topLogits) {
         public double margin() { return topLogits[0] - topLogits[1]; }
+
+        /** Largest |logits[id] − llama.cpp's logit| over llama.cpp's top-5 ids. */
+        public double gap(float[] logits) {
+            double g = 0;
+            for (int k = 0; k < topIds.length; k++) g = Math.max(g, Math.abs(logits[topIds[k]] - topLogits[k]));
+            return g;
+        }
     }
 
     public static LlamaCppGreedy load(String file) throws IOException {

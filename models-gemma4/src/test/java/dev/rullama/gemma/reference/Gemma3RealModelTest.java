@@ -72,7 +72,7 @@ class Gemma3RealModelTest {
             double gap = 0;
             for (int i = 0; i < n; i++) {
                 LlamaCppGreedy.Step step = run.steps().get(i);
-                for (int k = 0; k < step.topIds().length; k++) gap = Math.max(gap, Math.abs(z[step.topIds()[k]] - step.topLogits()[k]));
+                gap = Math.max(gap, step.gap(z));
                 ours[i] = Logits.argmax(z);
                 if (i + 1 < n) z = s.decode(ours[i]);
             }
@@ -103,7 +103,7 @@ class Gemma3RealModelTest {
             for (int i = 0; i < expected.length; i++) {
                 LlamaCppGreedy.Step step = run.steps().get(i);
                 double theirTop = step.topLogits()[0];
-                for (int k = 0; k < step.topIds().length; k++) worstGap = Math.max(worstGap, Math.abs(z[step.topIds()[k]] - step.topLogits()[k]));
+                worstGap = Math.max(worstGap, step.gap(z));
                 int ours = Logits.argmax(z);
                 steps++;
                 if (ours == expected[i]) {
